@@ -1,0 +1,45 @@
+# Quick start: `make demo` and `make test`. Both create .venv and install from pyproject.toml when needed.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SHARED ?= ../shared
+ACCEPTANCE := $(SHARED)/acceptance
+PYTEST := $(PY) -m pytest -c pyproject.toml --rootdir=.
+WORKERS ?= 2
+
+.PHONY: demo test test-project test-acceptance lint typecheck bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m fakeqpu.demo
+
+test: $(STAMP) lint typecheck
+	$(PYTEST) -n $(WORKERS) tests docs/examples $(ACCEPTANCE)
+
+test-project: $(STAMP)
+	$(PYTEST) -n $(WORKERS) tests docs/examples
+
+test-acceptance: $(STAMP)
+	$(PYTEST) -n $(WORKERS) $(ACCEPTANCE)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check fakeqpu tests benchmarks docs/examples
+	$(VENV)/bin/ruff format --check fakeqpu
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy fakeqpu
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_execution.py
+	$(PY) benchmarks/bench_clock.py
+	$(PY) benchmarks/bench_max_ttl.py
+	$(PY) benchmarks/bench_fixtures.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,100 @@
+"""IBM Cloud endpoints the client calls before the runtime API: IAM, Global Search, Global Catalog."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qs, unquote
+
+import jwt
+
+from fakeqpu.api.http import Request, Response
+from fakeqpu.service.runtime import RuntimeService
+
+TOKEN_LIFETIME = 3600
+_SIGNING_KEY = "fakeqpu-not-a-secret-key-for-hs256!"  # the client never checks the signature
+_ISSUER = "https://iam.cloud.ibm.com/identity"
+
+
+class CloudApi:
+    def __init__(self, service: RuntimeService, plan_id: str) -> None:
+        self.service = service
+        self.plan_id = plan_id
+
+    # -- IAM -------------------------------------------------------------------------------------
+
+    def iam_token(self, request: Request) -> Response:
+        form = parse_qs(request.body.decode(errors="replace"))
+        apikey = (form.get("apikey") or [""])[0]
+        grant = (form.get("grant_type") or [""])[0]
+        if grant not in ("urn:ibm:params:oauth:grant-type:apikey", "refresh_token") or (
+            grant.endswith("apikey") and not apikey
+        ):
+            return _iam_error("BXNIM0415E", "Provided API key could not be found.", 400)
+        now = int(self.service.sync().timestamp())
+        claims = {
+            "iam_id": "IBMid-fakeqpu",
+            "sub": "fakeqpu@example.com",
+            "iss": _ISSUER,
+            "iat": now,
+            "exp": now + TOKEN_LIFETIME,
+            "scope": "ibm openid",
+        }
+        token = jwt.encode(claims, _SIGNING_KEY, algorithm="HS256")
+        return Response.json(
+            {
+                "access_token": token,
+                "refresh_token": "not_supported",
+                "token_type": "Bearer",
+                "expires_in": TOKEN_LIFETIME,
+                "expiration": now + TOKEN_LIFETIME,
+                "scope": "ibm openid",
+                "ims_user_id": 1,
+            }
+        )
+
+    @staticmethod
+    def token_is_ours(authorization: str | None) -> bool:
+        """A token this fake minted (expiry is not enforced: see docs/fidelity.md)."""
+        if not authorization or not authorization.lower().startswith("bearer "):
+            return False
+        try:
+            jwt.decode(authorization[7:], _SIGNING_KEY, algorithms=["HS256"], options={"verify_exp": False})
+        except jwt.PyJWTError:
+            return False
+        return True
+
+    # -- Global Search and Global Catalog ------------------------------------------------------------
+
+    def search(self, request: Request) -> Response:
+        instance = self.service.instance
+        item: dict[str, Any] = {
+            "crn": instance.crn,
+            "name": instance.name,
+            "service_plan_unique_id": self.plan_id,
+            "tags": [],
+            "doc": {"extensions": {"virtual_private_endpoints": {}, "fakeqpu": True}},
+        }
+        return Response.json({"items": [item], "search_cursor": None, "limit": 100})
+
+    def catalog(self, request: Request) -> Response:
+        plan_id = unquote(request.path.rstrip("/").rsplit("/", 1)[-1])
+        if plan_id != self.plan_id:
+            return Response.json({"message": f"entry {plan_id} not found", "status_code": 404}, 404)
+        plan = self.service.plan
+        return Response.json(
+            {
+                "id": self.plan_id,
+                "name": plan.name,
+                "overview_ui": {"en": {"display_name": plan.display_name, "description": f"{plan.display_name} plan"}},
+                "metadata": {"pricing": {"type": plan.pricing_type}},
+                "updated": datetime(2026, 1, 1).isoformat() + "Z",
+            }
+        )
+
+
+def _iam_error(code: str, message: str, status: int) -> Response:
+    """IAM's own error format, which differs from the runtime API's envelope."""
+    return Response.json(
+        {"errorCode": code, "errorMessage": message, "context": {"requestId": "fakeqpu"}}, status
+    )

@@ -1,0 +1,40 @@
+"""(method, path pattern) → handler, with path parameters."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fakeqpu.api.http import Request, Response
+
+Handler = Callable[..., Response]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    handler: Handler
+
+
+class Router:
+    def __init__(self) -> None:
+        self._routes: list[Route] = []
+
+    def add(self, method: str, path: str, handler: Handler) -> None:
+        """`path` like `/jobs/{job_id}/results`; a parameter matches one path segment."""
+        regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path.rstrip("/"))
+        self._routes.append(Route(method.upper(), re.compile(f"^{regex}/?$"), handler))
+
+    def match(self, request: Request, path: str) -> tuple[Handler, dict[str, str]] | None | bool:
+        """The handler and its parameters; False when the path exists for another method; None if unknown."""
+        path_known = False
+        for route in self._routes:
+            found = route.pattern.match(path)
+            if found is None:
+                continue
+            if route.method == request.method:
+                return route.handler, found.groupdict()
+            path_known = True
+        return False if path_known else None

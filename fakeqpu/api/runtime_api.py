@@ -1,0 +1,249 @@
+"""The Qiskit Runtime REST API (`https://[region.]quantum.cloud.ibm.com/api/v1/...`)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from qiskit_ibm_runtime import RuntimeDecoder
+
+from fakeqpu.api import wire
+from fakeqpu.api.http import Request, Response
+from fakeqpu.api.router import Router
+from fakeqpu.service import errors
+from fakeqpu.service.runtime import JobFilter, RuntimeService
+
+API_VERSIONS = [{"version": "2026-04-15", "status": "supported"}]
+MAX_LIST_LIMIT = 200
+
+
+def json_body(request: Request, *, runtime_types: bool = False) -> Any:
+    if not request.body:
+        raise errors.validation_error("the request has no JSON body.")
+    try:
+        text = request.body.decode()
+        return json.loads(text, cls=RuntimeDecoder) if runtime_types else json.loads(text)
+    except Exception as exc:  # any undecodable body is the caller's error, never ours
+        raise errors.validation_error(f"the body is not valid JSON ({type(exc).__name__}).") from None
+
+
+def json_object(request: Request) -> dict[str, Any]:
+    body = json_body(request)
+    if not isinstance(body, dict):
+        raise errors.validation_error("the body must be a JSON object.")
+    return body
+
+
+class RuntimeApi:
+    def __init__(self, service: RuntimeService) -> None:
+        self.service = service
+        self.router = Router()
+        r = self.router.add
+        r("GET", "/versions", self.versions)
+        r("GET", "/backends", self.list_backends)
+        r("GET", "/backends/{name}/configuration", self.backend_configuration)
+        r("GET", "/backends/{name}/properties", self.backend_properties)
+        r("GET", "/backends/{name}/status", self.backend_status)
+        r("GET", "/backends/{name}/defaults", self.backend_defaults)
+        r("GET", "/instances/usage", self.instance_usage)
+        r("GET", "/instance", self.instance)
+        r("POST", "/sessions", self.create_session)
+        r("GET", "/sessions/{session_id}", self.get_session)
+        r("PATCH", "/sessions/{session_id}", self.update_session)
+        r("DELETE", "/sessions/{session_id}/close", self.cancel_session)
+        r("POST", "/jobs", self.create_job)
+        r("GET", "/jobs", self.list_jobs)
+        r("GET", "/jobs/{job_id}", self.get_job)
+        r("DELETE", "/jobs/{job_id}", self.delete_job)
+        r("GET", "/jobs/{job_id}/results", self.job_results)
+        r("GET", "/jobs/{job_id}/logs", self.job_logs)
+        r("GET", "/jobs/{job_id}/metrics", self.job_metrics)
+        r("POST", "/jobs/{job_id}/cancel", self.cancel_job)
+        r("PUT", "/jobs/{job_id}/tags", self.update_tags)
+
+    def check_auth(self, request: Request, token_valid: bool) -> None:
+        if not token_valid:
+            raise errors.not_authorized()
+        crn = request.header("service-crn")
+        if crn != self.service.instance.crn:
+            raise errors.instance_not_found(crn or "(none)")
+
+    # -- misc ----------------------------------------------------------------------------------
+
+    def versions(self, request: Request) -> Response:
+        return Response.json({"versions": API_VERSIONS})
+
+    def instance(self, request: Request) -> Response:
+        plan = self.service.plan
+        return Response.json(
+            {
+                "backends": list(self.service.backends),
+                "plan_id": plan.name,
+                "instance_limit_seconds": None if plan.usage_limit_seconds is None else str(plan.usage_limit_seconds),
+            }
+        )
+
+    def instance_usage(self, request: Request) -> Response:
+        usage = self.service.usage()
+        body: dict[str, Any] = {
+            "instance_id": self.service.instance.crn,
+            "plan_id": self.service.plan.name,
+            "usage_period": {"start_time": wire.iso(usage["period_start"]), "end_time": wire.iso(usage["period_end"])},
+            "usage_consumed_seconds": usage["consumed"],
+            "usage_limit_reached": usage["limit_reached"],
+        }
+        if usage["limit"] is not None:
+            body["usage_limit_seconds"] = usage["limit"]
+        return Response.json(body)
+
+    # -- backends --------------------------------------------------------------------------------
+
+    def list_backends(self, request: Request) -> Response:
+        devices = [
+            wire.device_body(state, self.service.queue_length(name)) for name, state in self.service.backends.items()
+        ]
+        return Response.json({"devices": devices})
+
+    def backend_configuration(self, request: Request, name: str) -> Response:
+        data = self.service.backend(name).data
+        return Response.text(data.configuration_text, content_type="application/json")
+
+    def backend_properties(self, request: Request, name: str) -> Response:
+        data = self.service.backend(name).data
+        return Response.text(data.properties_text, content_type="application/json")
+
+    def backend_status(self, request: Request, name: str) -> Response:
+        state = self.service.backend(name)
+        return Response.json(wire.status_body(state, self.service.queue_length(name)))
+
+    def backend_defaults(self, request: Request, name: str) -> Response:
+        self.service.backend(name)
+        return Response.json(None)
+
+    # -- sessions --------------------------------------------------------------------------------
+
+    def _session_response(self, session_id: str) -> Response:
+        with self.service.lock:
+            session = self.service.session(session_id)
+            usage = self.service.session_usage(session)
+            return Response.json(wire.session_body(session, usage, self.service.now))
+
+    def create_session(self, request: Request) -> Response:
+        body = json_object(request)
+        backend = body.get("backend", body.get("backend_name"))
+        session = self.service.create_session(mode=body.get("mode"), backend=backend, max_ttl=body.get("max_ttl"))
+        return self._session_response(session.id)
+
+    def get_session(self, request: Request, session_id: str) -> Response:
+        return self._session_response(session_id)
+
+    def update_session(self, request: Request, session_id: str) -> Response:
+        body = json_object(request)
+        if "accepting_jobs" not in body:
+            raise errors.validation_error("accepting_jobs is required.")
+        self.service.set_accepting_jobs(session_id, body["accepting_jobs"])
+        return Response.empty(204)
+
+    def cancel_session(self, request: Request, session_id: str) -> Response:
+        self.service.cancel_session(session_id)
+        return Response.empty(204)
+
+    # -- jobs ------------------------------------------------------------------------------------
+
+    def create_job(self, request: Request) -> Response:
+        wire_body = json_object(request)
+        decoded = json_body(request, runtime_types=True)
+        job = self.service.submit_job(
+            program_id=wire_body.get("program_id"),
+            backend=wire_body.get("backend"),
+            params_wire=wire_body.get("params"),
+            params=decoded.get("params"),
+            session_id=wire_body.get("session_id"),
+            tags=wire_body.get("tags"),
+            private=wire_body.get("private", False),
+            cost=wire_body.get("cost"),
+            log_level=wire_body.get("log_level", "WARNING"),
+            runtime=wire_body.get("runtime", ""),
+            calibration_id=wire_body.get("calibration_id"),
+        )
+        body: dict[str, Any] = {"id": job.id, "backend": job.backend_name, "private": job.private}
+        if job.session_id:
+            body["session_id"] = job.session_id
+        return Response.json(body)
+
+    def get_job(self, request: Request, job_id: str) -> Response:
+        with self.service.lock:
+            job = self.service.job(job_id)
+            include_params = (request.param("exclude_params") or "false").lower() != "true"
+            return Response.json(wire.job_body(job, self.service.now, include_params=include_params))
+
+    def list_jobs(self, request: Request) -> Response:
+        query = _job_filter(request)
+        with self.service.lock:
+            page, count = self.service.jobs(query)
+            include_params = (request.param("exclude_params") or "true").lower() != "true"
+            jobs = [wire.job_body(job, self.service.now, include_params=include_params) for job in page]
+        return Response.json({"jobs": jobs, "count": count, "offset": query.offset, "limit": query.limit})
+
+    def delete_job(self, request: Request, job_id: str) -> Response:
+        self.service.delete_job(job_id)
+        return Response.empty(204)
+
+    def job_results(self, request: Request, job_id: str) -> Response:
+        text = self.service.job_result_text(job_id)
+        if text is None:
+            return Response.empty(204)
+        return Response.text(text, content_type="application/json" if text.startswith("{") else "text/plain")
+
+    def job_logs(self, request: Request, job_id: str) -> Response:
+        return Response.text(self.service.job_logs(job_id))
+
+    def job_metrics(self, request: Request, job_id: str) -> Response:
+        with self.service.lock:
+            job = self.service.job(job_id)
+            return Response.json(wire.job_metrics(job, self.service.now))
+
+    def cancel_job(self, request: Request, job_id: str) -> Response:
+        self.service.cancel_job(job_id)
+        return Response.empty(204)
+
+    def update_tags(self, request: Request, job_id: str) -> Response:
+        body = json_object(request)
+        self.service.update_tags(job_id, body.get("tags"))
+        return Response.empty(204)
+
+
+def _job_filter(request: Request) -> JobFilter:
+    def integer(name: str, default: int, low: int, high: int) -> int:
+        raw = request.param(name)
+        try:
+            value = int(raw) if raw is not None else default
+        except ValueError:
+            return default
+        return value if low <= value <= high else default  # out of range: the default, silently (IBM's rule)
+
+    def when(name: str) -> datetime | None:
+        raw = request.param(name)
+        if not raw:
+            return None
+        try:
+            value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            raise errors.validation_error(f"{name} must be an ISO 8601 date-time.") from None
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    pending_raw = request.param("pending")
+    pending = None if pending_raw is None else pending_raw.lower() == "true"
+    return JobFilter(
+        limit=integer("limit", MAX_LIST_LIMIT, 1, MAX_LIST_LIMIT),
+        offset=integer("offset", 0, 0, 2**31),
+        pending=pending,
+        program=request.param("program"),
+        backend=request.param("backend"),
+        session_id=request.param("session_id"),
+        tags=tuple(request.query.get("tags", [])),
+        created_after=when("created_after"),
+        created_before=when("created_before"),
+        descending=(request.param("sort") or "DESC").upper() != "ASC",
+    )

@@ -1,0 +1,116 @@
+"""Backend snapshots shipped with qiskit-ibm-runtime, found by their real `backend_name`.
+
+The bottom layer: both `service` (what the API serves) and `execution` (the noise it simulates)
+read backend data from here. Everything is loaded lazily and cached once per process.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+import qiskit_ibm_runtime.fake_provider.backends as _backends_pkg
+
+DEFAULT_FLEET: tuple[str, ...] = ("ibm_torino", "ibm_fez", "ibm_kingston", "ibm_brisbane")
+"""Recent Heron (r1, r2) and Eagle snapshots; the first is what `fake_backend` gives."""
+
+_NAME_RE = re.compile(r'"backend_name"\s*:\s*"([^"]+)"')
+_BACKENDS_DIR = Path(next(iter(_backends_pkg.__path__)))
+
+
+class UnknownBackendError(KeyError):
+    """No shipped snapshot has this `backend_name`."""
+
+
+class BackendData:
+    """One snapshot: the raw configuration and properties JSON the real service would serve."""
+
+    def __init__(self, name: str, directory: Path, conf_path: Path, props_path: Path) -> None:
+        self.name = name
+        self.directory = directory
+        self.conf_path = conf_path
+        self.props_path = props_path
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"BackendData({self.name!r})"
+
+    @functools.cached_property
+    def configuration_text(self) -> str:
+        return self.conf_path.read_text()
+
+    @functools.cached_property
+    def properties_text(self) -> str:
+        return self.props_path.read_text()
+
+    @functools.cached_property
+    def configuration(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.configuration_text)
+        return data
+
+    @functools.cached_property
+    def properties(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.properties_text)
+        return data
+
+    @property
+    def num_qubits(self) -> int:
+        return int(self.configuration["n_qubits"])
+
+    @property
+    def backend_version(self) -> str:
+        return str(self.configuration.get("backend_version", "0.0.0"))
+
+    @property
+    def processor_type(self) -> dict[str, Any]:
+        value = self.configuration.get("processor_type")
+        return dict(value) if isinstance(value, dict) else {}
+
+    def fake_backend(self) -> Any:
+        """The `qiskit_ibm_runtime.fake_provider` backend object (a `FakeBackendV2`), one per process."""
+        with self._lock:
+            cached = self.__dict__.get("_fake_backend")
+            if cached is None:
+                cached = _instantiate_fake_backend(self.directory)
+                self.__dict__["_fake_backend"] = cached
+            return cached
+
+
+def _instantiate_fake_backend(directory: Path) -> Any:
+    module = importlib.import_module(f"{_backends_pkg.__name__}.{directory.name}")
+    for attr in dir(module):
+        obj = getattr(module, attr)
+        if isinstance(obj, type) and getattr(obj, "dirname", None) == str(directory):
+            return obj()
+    raise UnknownBackendError(directory.name)
+
+
+@functools.cache
+def available_backends() -> dict[str, BackendData]:
+    """Every shipped snapshot, keyed by the `backend_name` in its configuration."""
+    found: dict[str, BackendData] = {}
+    for directory in sorted(p for p in _BACKENDS_DIR.iterdir() if p.is_dir() and p.name != "__pycache__"):
+        confs = sorted(directory.glob("conf_*.json"))
+        props = sorted(directory.glob("props_*.json"))
+        if not confs or not props:
+            continue
+        with confs[0].open() as handle:
+            head = handle.read(4096)
+        match = _NAME_RE.search(head) or _NAME_RE.search(confs[0].read_text())
+        if match is None:
+            continue
+        name = match.group(1)
+        found.setdefault(name, BackendData(name, directory, confs[0], props[0]))
+    return found
+
+
+def get_backend_data(name: str) -> BackendData:
+    try:
+        return available_backends()[name]
+    except KeyError:
+        raise UnknownBackendError(name) from None

@@ -1,0 +1,237 @@
+"""One virtual time the whole process agrees on.
+
+A :class:`Clock` holds a tz-aware UTC instant that moves only when told to: :meth:`Clock.advance`,
+:meth:`Clock.travel_to`, a virtual :func:`time.sleep`, or a forward jump made by the user's own
+freezegun / time-machine. While started, ``datetime.now()``, ``datetime.utcnow()``, ``date.today()``,
+``time.time()`` and ``time.time_ns()`` in any code return the clock's instant, frozen between moves.
+
+Driver: time-machine (``time_machine.travel(dest, tick=False)``, moved with ``Traveller.move_to``).
+It patches the C functions in microseconds; freezegun would rescan every loaded module on each
+start/stop (tens of ms with qiskit loaded, see ``benchmarks/bench_clock.py``).
+
+Behaviour worth knowing:
+
+- Forward jumps by the user are picked up: ``now()`` moves to the patched ``datetime.now()`` when it
+  is later, and the clock observes the user's time just before their ``freeze_time``/``travel`` block
+  exits (``time_machine.travel.stop``, and ``freezegun.api._freeze_time.stop`` if freezegun was
+  imported before a clock started, are wrapped once and for good; the wrappers do nothing while no
+  clock is started). Earlier user times are ignored: the clock never goes backwards.
+- Fallback: time-machine refuses to start while freezegun is active. A clock started then does not
+  patch time at all for that start/stop period: ``datetime.now()`` etc. show the user's freezegun time
+  (or the real time once freezegun stops), ``now()`` follows that time when it is later, and
+  ``advance()``/``travel_to()``/virtual sleep still move the clock's own ``now()``.
+- The process time zone (``TZ``) is left alone, so naive ``datetime.now()`` is the clock's instant in
+  local time (``datetime.now(UTC)`` equals ``clock.now()``).
+- Virtual sleep replaces the *attribute* ``time.sleep``; a ``from time import sleep`` alias taken
+  before the clock started still sleeps for real. ``REAL_SLEEP`` / ``Clock.real_sleep`` always do.
+- ``time.monotonic``/``perf_counter`` are not patched: timeouts measured with them run on wall time.
+- Nested clocks: the innermost started one wins; stopping it hands back the outer clock's own time.
+  Stop clocks and travellers in LIFO order (a clock stopped under another traveller is removed
+  without disturbing it).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+from types import TracebackType
+from typing import Any
+
+import time_machine
+
+__all__ = ["REAL_SLEEP", "Clock"]
+
+REAL_SLEEP: Callable[[float], None] = time.sleep
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+# time-machine sets TZ=UTC (+ tzset) for destinations whose tzinfo == UTC; an equivalent fixed
+# non-zero offset names the same instant without touching the process time zone.
+_NON_UTC = timezone(timedelta(hours=1))
+
+_LOCK = threading.RLock()
+_ACTIVE: list[Clock] = []  # started clocks, innermost last
+_saved_sleep: Callable[[float], None] = REAL_SLEEP
+_hooked: set[object] = set()
+
+
+def _to_us(when: datetime) -> int:
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return (when - _EPOCH) // _US
+
+
+def _virtual_sleep(secs: float, /) -> None:
+    with _LOCK:
+        clock = _ACTIVE[-1] if _ACTIVE else None
+    if clock is None:  # a reference kept after every clock stopped
+        _saved_sleep(secs)
+    else:
+        clock.sleep(secs)
+
+
+def _hook_stop(cls: Any) -> None:
+    """Let the innermost clock see a user's travel/freeze time before their block takes it away."""
+    if cls in _hooked:
+        return
+    original: Callable[[Any], None] = cls.stop
+
+    @functools.wraps(original)
+    def stop(self: Any) -> None:
+        with _LOCK:
+            if _ACTIVE:
+                _ACTIVE[-1]._sync()
+        original(self)
+
+    cls.stop = stop
+    _hooked.add(cls)
+
+
+class Clock:
+    """Virtual UTC time; see the module docstring. Thread-safe; usable as a context manager."""
+
+    real_sleep = staticmethod(REAL_SLEEP)
+
+    def __init__(self, start: datetime | None = None) -> None:
+        # Default: the current time as the process sees it (under freezegun/another clock, theirs).
+        self._us = _to_us(start) if start is not None else _to_us(datetime.now(UTC)) // 10**6 * 10**6
+        # Instant of the last explicit move (advance, travel_to, user jump): every thread has seen it.
+        self._floor = self._us
+        self._local = threading.local()  # .seen: the instant this thread last observed
+        self._travel: time_machine.travel | None = None
+        self._traveller: time_machine.Traveller | None = None
+
+    # -- reading and moving -------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        with _LOCK:
+            self._sync()
+            self._local.seen = self._us
+            return _EPOCH + self._us * _US
+
+    def advance(
+        self,
+        delta: timedelta | float | None = None,
+        *,
+        seconds: float = 0,
+        minutes: float = 0,
+        hours: float = 0,
+        days: float = 0,
+    ) -> datetime:
+        step = delta if isinstance(delta, timedelta) else timedelta(seconds=delta or 0)
+        step += timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+        if step < timedelta(0):
+            raise ValueError(f"cannot advance by {step}: the clock never goes backwards")
+        with _LOCK:
+            self._sync()
+            self._move(self._us + step // _US, jump=True)
+            return _EPOCH + self._us * _US
+
+    def travel_to(self, when: datetime) -> datetime:
+        """Move to an absolute instant (naive means UTC); earlier than now raises ValueError."""
+        target = _to_us(when)
+        with _LOCK:
+            self._sync()
+            if target < self._us:
+                raise ValueError(
+                    f"cannot travel to {_EPOCH + target * _US}: the clock never goes backwards "
+                    f"(now is {_EPOCH + self._us * _US})"
+                )
+            self._move(target, jump=True)
+            return _EPOCH + self._us * _US
+
+    def sleep(self, seconds: float) -> None:
+        """Virtual sleep: wake at this thread's last observed instant + seconds, without waiting.
+
+        Threads that observed the same instant and sleep concurrently overlap (two 0.1 s sleeps from
+        t end at t+0.1, not t+0.2); one thread's successive sleeps add up.
+        """
+        if seconds < 0:
+            raise ValueError("sleep length must be non-negative")
+        step = timedelta(seconds=seconds) // _US
+        with _LOCK:
+            self._sync()
+            base = max(getattr(self._local, "seen", self._us), self._floor)
+            wake = base + step
+            if wake > self._us:
+                self._move(wake, jump=False)
+            self._local.seen = wake
+        REAL_SLEEP(0)  # yield the GIL so other threads' loops progress
+
+    # -- patching -------------------------------------------------------------------------------------
+
+    @property
+    def active(self) -> bool:
+        return self in _ACTIVE
+
+    def start(self) -> None:
+        global _saved_sleep
+        with _LOCK:
+            if self in _ACTIVE:
+                return
+            _hook_stop(time_machine.travel)
+            freezegun_api = sys.modules.get("freezegun.api")
+            if freezegun_api is not None:
+                _hook_stop(freezegun_api._freeze_time)
+            travel = time_machine.travel(self._destination(), tick=False)
+            try:
+                self._traveller = travel.start()
+                self._travel = travel
+            except RuntimeError:  # freezegun is active: fall back (module docstring)
+                self._travel = self._traveller = None
+            if not _ACTIVE:
+                _saved_sleep = time.sleep
+                setattr(time, "sleep", _virtual_sleep)  # noqa: B010 (mypy: no assigning to a function)
+            _ACTIVE.append(self)
+
+    def stop(self) -> None:
+        with _LOCK:
+            if self not in _ACTIVE:
+                return
+            self._sync()
+            if self._travel is not None:
+                stack = time_machine.traveller_stack
+                if stack and stack[-1] is self._traveller:
+                    self._travel.stop()  # we are still innermost: the hook syncs us, not an outer clock
+                elif self._traveller in stack:
+                    stack.remove(self._traveller)
+                self._travel = self._traveller = None
+            _ACTIVE.remove(self)
+            if not _ACTIVE:
+                setattr(time, "sleep", _saved_sleep)  # noqa: B010
+
+    def __enter__(self) -> Clock:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"Clock({_EPOCH + self._us * _US:%Y-%m-%dT%H:%M:%S.%fZ}, active={self.active})"
+
+    # -- internals (call with _LOCK held) -----------------------------------------------------------
+
+    def _destination(self) -> datetime:
+        return (_EPOCH + self._us * _US).astimezone(_NON_UTC)
+
+    def _sync(self) -> None:
+        """If this is the innermost started clock, follow a later time patched in by the user."""
+        if not _ACTIVE or _ACTIVE[-1] is not self:
+            return
+        seen = _to_us(datetime.now(UTC))
+        if seen > self._us:
+            self._move(seen, jump=True)
+
+    def _move(self, us: int, *, jump: bool) -> None:
+        self._us = us
+        if jump:
+            self._floor = us
+        if self._traveller is not None:
+            pass

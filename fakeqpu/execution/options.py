@@ -1,0 +1,119 @@
+"""The primitive options a job carries (only non-default fields travel), with the server's defaults."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from fakeqpu.execution.errors import VALIDATION, ExecutionError
+
+DEFAULT_SHOTS = 4096
+DEFAULT_PRECISION = 0.015625
+DEFAULT_RESILIENCE_LEVEL = 1
+
+_DD_DEFAULTS: dict[str, Any] = {
+    "enable": False,
+    "sequence_type": "XX",
+    "extra_slack_distribution": "middle",
+    "scheduling_method": "alap",
+}
+_TWIRLING_DEFAULTS: dict[str, Any] = {
+    "enable_gates": False,
+    "enable_measure": True,
+    "num_randomizations": "auto",
+    "shots_per_randomization": "auto",
+    "interleave_randomizations": True,
+    "strategy": "active-accum",
+}
+
+
+@dataclass(frozen=True)
+class JobOptions:
+    default_shots: int = DEFAULT_SHOTS
+    default_precision: float = DEFAULT_PRECISION
+    estimator_default_shots: int | None = None
+    rep_delay: float | None = None
+    """Seconds, as the client sends it; None means the backend's default."""
+    seed_simulator: int | None = None
+    seed_estimator: int | None = None
+    resilience_level: int = DEFAULT_RESILIENCE_LEVEL
+    measure_mitigation: bool = True
+    dynamical_decoupling: Mapping[str, Any] = field(default_factory=lambda: dict(_DD_DEFAULTS))
+    twirling: Mapping[str, Any] = field(default_factory=lambda: dict(_TWIRLING_DEFAULTS))
+    meas_type: str = "classified"
+
+    @property
+    def measure_twirling(self) -> bool:
+        return bool(self.twirling.get("enable_measure", True))
+
+
+def parse_options(program_id: str, params: Mapping[str, Any]) -> JobOptions:
+    raw = params.get("options", {})
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise ExecutionError(VALIDATION, f"options must be an object, not {type(raw).__name__}.")
+    execution = _section(raw, "execution")
+    simulator = _section(raw, "simulator")
+    resilience = _section(raw, "resilience")
+    level = _int(params.get("resilience_level", DEFAULT_RESILIENCE_LEVEL), "resilience_level", minimum=0)
+    if level > 2:
+        raise ExecutionError(VALIDATION, f"resilience_level must be 0, 1 or 2, not {level}.")
+    mitigation = resilience.get("measure_mitigation")
+    twirling = {**_TWIRLING_DEFAULTS, **_section(raw, "twirling")}
+    if program_id == "sampler":
+        twirling["enable_measure"] = bool(_section(raw, "twirling").get("enable_measure", False))
+    return JobOptions(
+        default_shots=_int(raw.get("default_shots", DEFAULT_SHOTS), "default_shots", minimum=1),
+        default_precision=_precision(raw.get("default_precision", DEFAULT_PRECISION)),
+        estimator_default_shots=(
+            None
+            if raw.get("default_shots") is None or program_id != "estimator"
+            else _int(raw["default_shots"], "default_shots", minimum=1)
+        ),
+        rep_delay=_optional_float(execution.get("rep_delay"), "execution.rep_delay"),
+        seed_simulator=_optional_int(simulator.get("seed_simulator"), "simulator.seed_simulator"),
+        seed_estimator=_optional_int(raw.get("seed_estimator"), "seed_estimator"),
+        resilience_level=level,
+        measure_mitigation=level >= 1 if mitigation is None else bool(mitigation),
+        dynamical_decoupling={**_DD_DEFAULTS, **_section(raw, "dynamical_decoupling")},
+        twirling=twirling,
+        meas_type=str(execution.get("meas_type", "classified")),
+    )
+
+
+def shots_for_precision(precision: float) -> int:
+    return math.ceil(1.0 / precision**2)
+
+
+def _section(raw: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = raw.get(name) or {}
+    if not isinstance(value, Mapping):
+        raise ExecutionError(VALIDATION, f"options.{name} must be an object.")
+    return value
+
+
+def _int(value: Any, name: str, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ExecutionError(VALIDATION, f"{name} must be an integer >= {minimum}, not {value!r}.")
+    return value
+
+
+def _optional_int(value: Any, name: str) -> int | None:
+    return None if value is None else _int(value, name, minimum=0)
+
+
+def _optional_float(value: Any, name: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ExecutionError(VALIDATION, f"{name} must be a non-negative number, not {value!r}.")
+    return float(value)
+
+
+def _precision(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ExecutionError(VALIDATION, f"default_precision must be a positive number, not {value!r}.")
+    return float(value)

@@ -1,0 +1,143 @@
+"""Turn the decoded `params.pubs` into qiskit's own pub objects, failing the way IBM fails."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from qiskit.circuit import ControlFlowOp, QuantumCircuit
+from qiskit.primitives.containers.estimator_pub import EstimatorPub
+from qiskit.primitives.containers.observables_array import ObservablesArray
+from qiskit.primitives.containers.sampler_pub import SamplerPub
+from qiskit.transpiler import Target
+from qiskit_ibm_runtime.utils import is_isa_circuit
+
+from fakeqpu.execution.errors import (
+    DYNAMIC_ESTIMATOR,
+    INCOMPATIBLE,
+    NOT_ISA,
+    OBSERVABLE_MISMATCH,
+    SYSTEM_LIMITS,
+    VALIDATION,
+    ExecutionError,
+)
+from fakeqpu.execution.options import JobOptions, shots_for_precision
+
+_PAULI_LETTERS = frozenset("IXYZ")
+
+
+@dataclass(frozen=True)
+class EstimatorTask:
+    pub: Any  # EstimatorPub, its precision resolved
+    shots: int
+
+
+def raw_pubs(params: Any) -> Sequence[Any]:
+    if not isinstance(params, dict):
+        raise ExecutionError(VALIDATION, "params must be an object.")
+    pubs = params.get("pubs")
+    if not isinstance(pubs, list | tuple) or not pubs:
+        raise ExecutionError(VALIDATION, "params.pubs must be a non-empty list of PUBs.")
+    return pubs
+
+
+def sampler_pubs(pubs: Sequence[Any], options: JobOptions, target: Target) -> tuple[Any, ...]:
+    out = []
+    for index, raw in enumerate(pubs):
+        items = _pub_items(raw, index, max_len=3)
+        _check_circuit(items[0], index, target)
+        try:
+            pub = SamplerPub.coerce(tuple(items), shots=options.default_shots)
+        except Exception as exc:
+            raise _malformed(index, exc) from None
+        _check_registers(pub.circuit, index)
+        out.append(pub)
+    return tuple(out)
+
+
+def estimator_pubs(pubs: Sequence[Any], options: JobOptions, target: Target) -> tuple[EstimatorTask, ...]:
+    out = []
+    for index, raw in enumerate(pubs):
+        items = _pub_items(raw, index, max_len=4)
+        circuit = items[0]
+        _check_circuit(circuit, index, target)
+        if len(items) < 2:
+            raise ExecutionError(INCOMPATIBLE, f"PUB {index} has no observables.")
+        _check_observables(items[1], circuit, index)
+        if any(isinstance(inst.operation, ControlFlowOp) for inst in circuit.data):
+            raise ExecutionError(
+                DYNAMIC_ESTIMATOR, f"PUB {index}: dynamic circuits are not supported by the Estimator."
+            )
+        precision = items[3] if len(items) > 3 else None
+        try:
+            pub = EstimatorPub.coerce(tuple(items), precision=options.default_precision)
+        except Exception as exc:
+            raise _malformed(index, exc) from None
+        if precision is None and options.estimator_default_shots is not None:
+            shots = options.estimator_default_shots
+            pub = EstimatorPub(pub.circuit, pub.observables, pub.parameter_values, shots**-0.5, False)
+        else:
+            shots = shots_for_precision(pub.precision)
+        out.append(EstimatorTask(pub, shots))
+    return tuple(out)
+
+
+def _pub_items(raw: Any, index: int, *, max_len: int) -> list[Any]:
+    if isinstance(raw, QuantumCircuit):
+        return [raw]
+    if not isinstance(raw, list | tuple) or not 1 <= len(raw) <= max_len:
+        raise ExecutionError(INCOMPATIBLE, f"PUB {index} is malformed: expected a list of 1 to {max_len} items.")
+    return list(raw)
+
+
+def _check_circuit(circuit: Any, index: int, target: Target) -> None:
+    if not isinstance(circuit, QuantumCircuit):
+        raise ExecutionError(INCOMPATIBLE, f"PUB {index} is malformed: its first item is not a circuit.")
+    if circuit.num_qubits > target.num_qubits:
+        raise ExecutionError(
+            SYSTEM_LIMITS,
+            f"PUB {index}: the circuit has {circuit.num_qubits} qubits but the target system has only "
+            f"{target.num_qubits} qubits.",
+        )
+    message = is_isa_circuit(circuit, target)
+    if message:
+        raise ExecutionError(
+            NOT_ISA, f"{message} Transpile your circuits for the target before submitting a primitive query."
+        )
+
+
+def _check_registers(circuit: QuantumCircuit, index: int) -> None:
+    for creg in circuit.cregs:
+        if creg.size == 0 or not creg.name.isidentifier():
+            raise ExecutionError(INCOMPATIBLE, f"PUB {index}: invalid classical register {creg.name!r}.")
+
+
+def _check_observables(raw: Any, circuit: QuantumCircuit, index: int) -> None:
+    try:
+        observables = ObservablesArray.coerce(raw)
+    except Exception as exc:
+        raise _malformed(index, exc) from None
+    if observables.size == 0:
+        raise ExecutionError(INCOMPATIBLE, f"PUB {index} has no observables.")
+    if observables.num_qubits != circuit.num_qubits:
+        raise ExecutionError(
+            OBSERVABLE_MISMATCH,
+            f"The number of qubits of the circuit ({circuit.num_qubits}) does not match the number of "
+            f"qubits of the observable ({observables.num_qubits}).",
+        )
+    for item in _flatten(observables.tolist()):
+        if any(not _PAULI_LETTERS.issuperset(label) for label in item):
+            raise ExecutionError(
+                INCOMPATIBLE, f"PUB {index}: observables may only use the letters I, X, Y and Z."
+            )
+
+
+def _flatten(value: Any) -> list[dict[str, float]]:
+    if isinstance(value, dict):
+        return [value]
+    return [leaf for item in value for leaf in _flatten(item)]
+
+
+def _malformed(index: int, exc: Exception) -> ExecutionError:
+    return ExecutionError(INCOMPATIBLE, f"PUB {index} is malformed: {exc}")

@@ -1,0 +1,188 @@
+"""`mock_runtime()`: the fake as a context manager and decorator; `FakeRuntime`: the running fake."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, TypeVar
+
+from fakeqpu.api.app import FakeIbmCloud
+from fakeqpu.clock import Clock
+from fakeqpu.options import RuntimeOptions
+from fakeqpu.service.plans import get_plan
+from fakeqpu.service.runtime import Instance, RuntimeService
+from fakeqpu.service.timeline import Transitions
+from fakeqpu.transport import Interceptor
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+TOKEN = "fakeqpu-api-key"
+INSTANCE_NAME = "fakeqpu-instance"
+_ACCOUNT = "a/0000000000000000000000000fa4e9b0"
+_GUID = "0fa4e9b0-0000-4000-8000-000000000001"
+REGION = "us-east"
+CRN = f"crn:v1:bluemix:public:quantum-computing:{REGION}:{_ACCOUNT}:{_GUID}::"
+
+# Variables that would send the client elsewhere or read the user's own account; unset inside.
+_CLEARED_ENV = (
+    "QISKIT_IBM_URL",
+    "QISKIT_IBM_CHANNEL",
+    "IAM_URL",
+    "GLOBAL_SEARCH_URL",
+    "GLOBAL_CATALOG_URL",
+    "IBM_CREDENTIALS_FILE",
+    "QISKIT_FUNCTIONS_EXPERIMENTAL",
+)
+
+
+class FakeRuntime:
+    """A running fake IBM Quantum Platform: its clock, its service model, and the client's view of it."""
+
+    token = TOKEN
+    crn = CRN
+    instance_name = INSTANCE_NAME
+
+    def __init__(self, options: RuntimeOptions) -> None:
+        self.options = options
+        self.clock = Clock(options.start)
+        plan = get_plan(options.plan, interactive_ttl=options.interactive_ttl, max_ttl=options.max_ttl)
+        self.model = RuntimeService(
+            instance=Instance(CRN, INSTANCE_NAME, plan),
+            backends=options.backends,
+            now=self.clock.now,
+            seed=options.seed,
+            job_duration=options.job_duration,
+            open_plan_sessions=options.open_plan_sessions,
+        )
+        self.app = FakeIbmCloud(self.model, plan_id=f"fakeqpu-plan-{plan.name}")
+        self._interceptor = Interceptor(self.app.handle)
+        self._saved_env: dict[str, str | None] = {}
+        for backend, count in (options.background_jobs or {}).items():
+            self.model.add_background_load(backend, jobs=count)
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    @property
+    def active(self) -> bool:
+        return self._interceptor.active
+
+    def start(self) -> FakeRuntime:
+        if self.active:
+            return self
+        self._set_env()
+        self.clock.start()
+        self._interceptor.start()
+        return self
+
+    def stop(self) -> None:
+        if not self.active:
+            return
+        self._interceptor.stop()
+        self.clock.stop()
+        self._restore_env()
+
+    def __enter__(self) -> FakeRuntime:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _set_env(self) -> None:
+        wanted: dict[str, str | None] = {name: None for name in _CLEARED_ENV}
+        wanted.update(
+            QISKIT_IBM_TOKEN=TOKEN,
+            QISKIT_IBM_INSTANCE=CRN,
+            QISKIT_IBM_CHANNEL="ibm_quantum_platform",
+            USAGE_DATA_OPT_OUT="True",
+        )
+        self._saved_env = {name: os.environ.get(name) for name in wanted}
+        for name, value in wanted.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    def _restore_env(self) -> None:
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_env = {}
+
+    # -- the client's view ---------------------------------------------------------------------------
+
+    def service(self, **kwargs: Any) -> Any:
+        """A real `QiskitRuntimeService` connected to this fake."""
+        from qiskit_ibm_runtime import QiskitRuntimeService
+
+        kwargs.setdefault("channel", "ibm_quantum_platform")
+        kwargs.setdefault("token", TOKEN)
+        kwargs.setdefault("instance", CRN)
+        return QiskitRuntimeService(**kwargs)
+
+    # -- control -----------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def timeline(self) -> Transitions:
+        """Every session and job transition so far, in virtual-time order; `print()` it to read it."""
+        return self.model.timeline_entries()
+
+    def add_background_load(self, backend: str, jobs: int = 1, duration: float = 60.0) -> None:
+        """Queue `jobs` jobs of other users on `backend`, each `duration` seconds of QPU time."""
+        self.model.add_background_load(backend, jobs=jobs, duration=duration)
+
+    def set_backend_status(self, backend: str, status: str, reason: str | None = None) -> None:
+        """`online`, `paused` or `offline`: what `backend.status()` and `least_busy` see."""
+        self.model.set_backend_status(backend, status, reason)
+
+    @property
+    def requests_served(self) -> int:
+        return self.app.requests_served
+
+
+class _MockRuntime:
+    """What `mock_runtime()` returns: a context manager that is also a decorator."""
+
+    def __init__(self, options: RuntimeOptions) -> None:
+        self._options = options
+        self._running: list[FakeRuntime] = []
+
+    def __enter__(self) -> FakeRuntime:
+        runtime = FakeRuntime(self._options).start()
+        self._running.append(runtime)
+        return runtime
+
+    def __exit__(self, *exc: object) -> None:
+        self._running.pop().stop()
+
+    def __call__(self, func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with _MockRuntime(self._options):
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+def mock_runtime(**options: Any) -> _MockRuntime:
+    """A fake IBM Quantum Platform for the duration of a `with` block or a decorated function.
+
+    Options (all optional): plan, open_plan_sessions, backends, job_duration, seed, start,
+    interactive_ttl, max_ttl, background_jobs. An unknown option raises `OptionError` at once.
+    """
+    return _MockRuntime(RuntimeOptions.from_kwargs(options))
+
+
+@contextmanager
+def running(options: RuntimeOptions) -> Iterator[FakeRuntime]:
+    runtime = FakeRuntime(options).start()
+    try:
+        yield runtime
+    finally:
+        runtime.stop()

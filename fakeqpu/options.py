@@ -1,0 +1,93 @@
+"""The options of a fake runtime, shared by `mock_runtime(**options)`, the marker and the ini/CLI options."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from typing import Any
+
+from fakeqpu.backend_data import DEFAULT_FLEET, available_backends
+from fakeqpu.service.plans import PLANS
+
+
+class OptionError(TypeError):
+    """An unknown option, or a value of the wrong kind: raised before anything starts."""
+
+
+@dataclass(frozen=True)
+class RuntimeOptions:
+    plan: str = "premium"
+    open_plan_sessions: str = "job_mode"
+    backends: tuple[str, ...] = DEFAULT_FLEET
+    job_duration: float | Callable[[Any], float] | None = None
+    seed: int | None = None
+    start: datetime | None = None
+    interactive_ttl: int | None = None
+    max_ttl: int | None = None
+    background_jobs: Mapping[str, int] | None = None  # backend → other users' jobs queued at start
+
+    @staticmethod
+    def names() -> tuple[str, ...]:
+        return tuple(f.name for f in fields(RuntimeOptions))
+
+    @classmethod
+    def from_kwargs(cls, options: Mapping[str, Any]) -> RuntimeOptions:
+        unknown = [name for name in options if name not in cls.names()]
+        if unknown:
+            hints = []
+            for name in unknown:
+                close = difflib.get_close_matches(name, cls.names(), n=1)
+                hints.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+            raise OptionError(f"unknown fakeqpu option {', '.join(hints)}; the options are: {', '.join(cls.names())}")
+        values = dict(options)
+        if "backends" in values:
+            values["backends"] = _backends(values["backends"])
+        if values.get("start") is not None:
+            values["start"] = _aware(values["start"])
+        made = cls(**values)
+        made.validate()
+        return made
+
+    def validate(self) -> None:
+        if self.plan not in PLANS:
+            raise OptionError(f"plan must be one of {', '.join(PLANS)}, not {self.plan!r}")
+        if self.open_plan_sessions not in ("job_mode", "reject"):
+            raise OptionError(f"open_plan_sessions must be 'job_mode' or 'reject', not {self.open_plan_sessions!r}")
+        known = available_backends()
+        for name in self.backends:
+            if name not in known:
+                close = difflib.get_close_matches(name, known, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise OptionError(f"unknown backend {name!r}{hint}: not a qiskit_ibm_runtime.fake_provider snapshot")
+        if not self.backends:
+            raise OptionError("backends must name at least one backend")
+        jd = self.job_duration
+        if jd is not None and not callable(jd) and (isinstance(jd, bool) or not isinstance(jd, int | float) or jd < 0):
+            raise OptionError(f"job_duration must be seconds (a number >= 0) or a callable, not {jd!r}")
+        if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, int)):
+            raise OptionError(f"seed must be an integer, not {self.seed!r}")
+        for name in ("interactive_ttl", "max_ttl"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or value <= 0):
+                raise OptionError(f"{name} must be a positive number of seconds, not {value!r}")
+        for backend, count in (self.background_jobs or {}).items():
+            if backend not in self.backends or not isinstance(count, int) or count < 0:
+                raise OptionError(f"background_jobs maps a backend of the fleet to a count >= 0, not {backend!r}: {count!r}")
+
+
+def _backends(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, Sequence) or not all(isinstance(v, str) for v in value):
+        raise OptionError(f"backends must be a list of backend names, not {value!r}")
+    return tuple(value)
+
+
+def _aware(value: Any) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        raise OptionError(f"start must be a datetime or an ISO 8601 string, not {value!r}")
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
