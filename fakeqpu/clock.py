@@ -148,7 +148,8 @@ class Clock:
         """Virtual sleep: wake at this thread's last observed instant + seconds, without waiting.
 
         Threads that observed the same instant and sleep concurrently overlap (two 0.1 s sleeps from
-        t end at t+0.1, not t+0.2); one thread's successive sleeps add up.
+        t end at t+0.1, not t+0.2); one thread's successive sleeps add up. An explicit move (advance,
+        travel_to, a user's jump) counts as observed by every thread, so a sleep never starts before it.
         """
         if seconds < 0:
             raise ValueError("sleep length must be non-negative")
@@ -234,4 +235,4 @@ class Clock:
         if jump:
             self._floor = us
         if self._traveller is not None:
-            pass
+            self._traveller.move_to(self._destination())

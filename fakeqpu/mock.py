@@ -119,10 +119,11 @@ class FakeRuntime:
         """A real `QiskitRuntimeService` connected to this fake."""
         from qiskit_ibm_runtime import QiskitRuntimeService
 
-        kwargs.setdefault("channel", "ibm_quantum_platform")
-        kwargs.setdefault("token", TOKEN)
-        kwargs.setdefault("instance", CRN)
-        return QiskitRuntimeService(**kwargs)
+        if not self.active or kwargs:
+            kwargs.setdefault("channel", "ibm_quantum_platform")
+            kwargs.setdefault("token", TOKEN)
+            kwargs.setdefault("instance", CRN)
+        return QiskitRuntimeService(**kwargs)  # bare: the account comes from the environment set at start
 
     # -- control -----------------------------------------------------------------------------------
 

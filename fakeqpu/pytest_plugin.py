@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from fakeqpu.guard import RealTrafficGuard
 from fakeqpu.mock import FakeRuntime, running
 from fakeqpu.options import OptionError, RuntimeOptions
 
@@ -34,6 +35,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         parser.addini(f"fakeqpu_{name}", f"fakeqpu default for {name}", default=None)
         group.addoption(f"--fakeqpu-{name.replace('_', '-')}", dest=f"fakeqpu_{name}", default=None,
                         help=f"fakeqpu {name} for every test (a marker still overrides it)")
+    group.addoption("--fakeqpu-allow-real", action="store_true", default=False,
+                    help="let requests to IBM hosts that no fake answers reach the network")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -47,9 +50,25 @@ def pytest_configure(config: pytest.Config) -> None:
         RuntimeOptions.from_kwargs(config.stash[_BASE])
     except (OptionError, ValueError) as error:
         raise pytest.UsageError(f"fakeqpu: {error}") from None
+    if not config.getoption("fakeqpu_allow_real", default=False):
+        guard = RealTrafficGuard()
+        guard.install()
+        config.stash[_GUARD] = guard
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    guard = config.stash.get(_GUARD, None)
+    if guard is not None:
+        guard.uninstall()
 
 
 _BASE = pytest.StashKey[dict[str, Any]]()
+_GUARD = pytest.StashKey[RealTrafficGuard]()
+# Real client objects, built once per process and configuration: a QiskitRuntimeService costs ~50 ms
+# of client-side work (two SSL contexts, instance discovery) and an IBMBackend builds its Target once.
+# They hold only static data (account, instance, configurations, calibration); each test still gets its
+# own fake, clock and model.
+_CLIENTS: dict[tuple[Any, ...], Any] = {}
 
 
 def _base_options(config: pytest.Config) -> dict[str, Any]:
@@ -88,9 +107,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_report_header(config: pytest.Config) -> str:
     base = config.stash.get(_BASE, {})
-    shown = ", ".join(f"{k}={v}" for k, v in sorted(base.items())) or "defaults"
-    defaults = RuntimeOptions()
-    return f"fakeqpu: plan={base.get('plan', defaults.plan)}; configured: {shown}"
+    merged = RuntimeOptions.from_kwargs(base)
+    guard = "off (--fakeqpu-allow-real)" if config.getoption("fakeqpu_allow_real", default=False) else "on"
+    return (
+        f"fakeqpu: plan={merged.plan}, backends={','.join(merged.backends)}, seed={merged.seed}, "
+        f"job_duration={merged.job_duration or 'IBM estimate'}; real-IBM guard {guard}"
+    )
 
 
 @pytest.fixture
@@ -106,16 +128,27 @@ def qpu_clock(fake_runtime: FakeRuntime) -> Any:
     return fake_runtime.clock
 
 
+def _client_key(runtime: FakeRuntime) -> tuple[Any, ...]:
+    return (runtime.options.plan, runtime.options.backends)
+
+
 @pytest.fixture
 def fake_service(fake_runtime: FakeRuntime) -> Any:
-    """A real `QiskitRuntimeService` connected to the fake."""
-    return fake_runtime.service()
+    """A real `QiskitRuntimeService` connected to the fake (reused within the process, see `_CLIENTS`)."""
+    key = ("service", *_client_key(fake_runtime))
+    if key not in _CLIENTS:
+        _CLIENTS[key] = fake_runtime.service()
+    return _CLIENTS[key]
 
 
 @pytest.fixture
 def fake_backend(fake_service: Any, fake_runtime: FakeRuntime) -> Any:
     """A real `IBMBackend`: the first backend of the fleet (`ibm_torino` by default)."""
-    return fake_service.backend(fake_runtime.options.backends[0])
+    name = fake_runtime.options.backends[0]
+    key = ("backend", name, *_client_key(fake_runtime))
+    if key not in _CLIENTS:
+        _CLIENTS[key] = fake_service.backend(name)
+    return _CLIENTS[key]
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from qiskit.primitives.containers.estimator_pub import EstimatorPub
 from qiskit.primitives.containers.observables_array import ObservablesArray
 from qiskit.primitives.containers.sampler_pub import SamplerPub
 from qiskit.transpiler import Target
-from qiskit_ibm_runtime.utils import is_isa_circuit
+from qiskit_ibm_runtime.utils.utils import is_isa_circuit
 
 from fakeqpu.execution.errors import (
     DYNAMIC_ESTIMATOR,
@@ -87,7 +87,9 @@ def _pub_items(raw: Any, index: int, *, max_len: int) -> list[Any]:
     if isinstance(raw, QuantumCircuit):
         return [raw]
     if not isinstance(raw, list | tuple) or not 1 <= len(raw) <= max_len:
-        raise ExecutionError(INCOMPATIBLE, f"PUB {index} is malformed: expected a list of 1 to {max_len} items.")
+        raise ExecutionError(
+            INCOMPATIBLE, f"PUB {index} is malformed: expected a list of 1 to {max_len} items."
+        )
     return list(raw)
 
 
@@ -126,17 +128,18 @@ def _check_observables(raw: Any, circuit: QuantumCircuit, index: int) -> None:
             f"The number of qubits of the circuit ({circuit.num_qubits}) does not match the number of "
             f"qubits of the observable ({observables.num_qubits}).",
         )
-    for item in _flatten(observables.tolist()):
+    for item in flatten_observables(observables.tolist()):
         if any(not _PAULI_LETTERS.issuperset(label) for label in item):
             raise ExecutionError(
                 INCOMPATIBLE, f"PUB {index}: observables may only use the letters I, X, Y and Z."
             )
 
 
-def _flatten(value: Any) -> list[dict[str, float]]:
+def flatten_observables(value: Any) -> list[dict[str, float]]:
+    """`ObservablesArray.tolist()` output as a flat list, in C order."""
     if isinstance(value, dict):
         return [value]
-    return [leaf for item in value for leaf in _flatten(item)]
+    return [leaf for item in value for leaf in flatten_observables(item)]
 
 
 def _malformed(index: int, exc: Exception) -> ExecutionError:

@@ -162,6 +162,15 @@ def test_user_time_machine_travel_inside_works_and_is_kept(tick: bool) -> None:
         assert datetime.now(UTC) == clock.now()
 
 
+def test_advance_and_travel_to_start_from_a_user_jump() -> None:
+    later = T0 + timedelta(hours=1)
+    with Clock(T0) as clock:
+        with time_machine.travel(later, tick=False):
+            assert clock.advance(seconds=1) == later + timedelta(seconds=1)
+        with time_machine.travel(later + timedelta(hours=1), tick=False), pytest.raises(ValueError):
+            clock.travel_to(later + timedelta(minutes=30))
+
+
 def test_user_time_machine_travel_backwards_is_ignored() -> None:
     with Clock(T0) as clock:
         with time_machine.travel(T0 - timedelta(hours=1), tick=False):
@@ -266,6 +275,19 @@ def test_sleep_after_an_explicit_move_starts_from_the_new_instant() -> None:
         assert clock.now() == T0 + timedelta(hours=1, seconds=2)
 
 
+def test_a_stale_sleeper_never_moves_the_clock_backwards() -> None:
+    with Clock(T0) as clock:
+        clock.now()  # main thread observes T0
+        sleeper = threading.Thread(target=time.sleep, args=(10,))
+        sleeper.start()
+        sleeper.join()
+        assert datetime.now(UTC) == T0 + timedelta(seconds=10)  # (the patched read records nothing)
+        time.sleep(1)  # main thread's sleep started from T0 (when it last looked): wakes at T0+1
+        assert clock.now() == T0 + timedelta(seconds=10)
+        time.sleep(1)  # now it has seen T0+10
+        assert clock.now() == T0 + timedelta(seconds=11)
+
+
 def test_polling_loop_with_a_deadline_terminates_quickly() -> None:
     wall = time.perf_counter()
     with Clock(T0) as clock:
@@ -275,7 +297,7 @@ def test_polling_loop_with_a_deadline_terminates_quickly() -> None:
             while time.time() < deadline:
                 time.sleep(0.5)
 
-        thread = threading.Thread(target=poll)
+        thread = threading.Thread(target=poll, daemon=True)
         thread.start()
         thread.join(timeout=5)
         assert not thread.is_alive()

@@ -1,0 +1,105 @@
+"""The `/jobs/{id}/results` body: RuntimeEncoder JSON of a PrimitiveResult, in the service's shape.
+
+The client's own encoding of a PrimitiveResult lacks what the service adds and
+`ibm_quantum_schemas` requires (`field_types`, the sampler's execution spans), so the tree is
+built here and only its leaves (ndarrays, datetimes) go through RuntimeEncoder.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from qiskit_ibm_runtime import RuntimeEncoder
+
+from fakeqpu.execution.estimator import EstimatorPubData
+from fakeqpu.execution.options import JobOptions
+from fakeqpu.execution.sampler import SamplerPubData
+
+
+def sampler_result_text(pubs: Sequence[SamplerPubData], start: datetime, stop: datetime) -> str:
+    pub_results = [
+        _typed(
+            "SamplerPubResult",
+            {
+                "data": _data_bin(
+                    pub.shape,
+                    {
+                        name: (
+                            "BitArray",
+                            _typed("BitArray", {"array": bits.array, "num_bits": bits.num_bits}),
+                        )
+                        for name, bits in pub.registers.items()
+                    },
+                ),
+                "metadata": {"circuit_metadata": pub.circuit_metadata},
+            },
+        )
+        for pub in pubs
+    ]
+    data_slices = {
+        str(index): [[*pub.shape, pub.shots], 0, _size(pub.shape), 0, pub.shots]
+        for index, pub in enumerate(pubs)
+    }
+    span = _typed("DoubleSliceSpan", {"start": start, "stop": stop, "data_slices": data_slices})
+    metadata = {"execution": {"execution_spans": _typed("ExecutionSpans", {"spans": [span]})}, "version": 2}
+    return _dumps(_typed("PrimitiveResult", {"pub_results": pub_results, "metadata": metadata}))
+
+
+def estimator_result_text(pubs: Sequence[EstimatorPubData], options: JobOptions) -> str:
+    pub_results = []
+    for pub in pubs:
+        metadata: dict[str, Any] = {
+            "target_precision": pub.precision,
+            "shots": pub.shots,
+            "circuit_metadata": pub.circuit_metadata,
+            "resilience": {},
+        }
+        if pub.num_randomizations is not None:
+            metadata["num_randomizations"] = pub.num_randomizations
+        fields = {
+            "evs": ("ndarray", pub.evs),
+            "stds": ("ndarray", pub.stds),
+            "ensemble_standard_error": ("ndarray", pub.stds),
+        }
+        pub_results.append(_typed("PubResult", {"data": _data_bin(pub.shape, fields), "metadata": metadata}))
+    result_metadata = {
+        "dynamical_decoupling": dict(options.dynamical_decoupling),
+        "twirling": dict(options.twirling),
+        "resilience": {
+            "measure_mitigation": options.measure_mitigation,
+            "zne_mitigation": False,
+            "pec_mitigation": False,
+        },
+        "version": 2,
+    }
+    return _dumps(_typed("PrimitiveResult", {"pub_results": pub_results, "metadata": result_metadata}))
+
+
+def _data_bin(shape: tuple[int, ...], fields: dict[str, tuple[str, Any]]) -> dict[str, Any]:
+    return _typed(
+        "DataBin",
+        {
+            "field_names": list(fields),
+            "field_types": [type_name for type_name, _ in fields.values()],
+            "shape": list(shape),
+            "fields": {name: value for name, (_, value) in fields.items()},
+        },
+    )
+
+
+def _typed(type_name: str, value: Any) -> dict[str, Any]:
+    return {"__type__": type_name, "__value__": value}
+
+
+def _size(shape: tuple[int, ...]) -> int:
+    size = 1
+    for dimension in shape:
+        size *= dimension
+    return size
+
+
+def _dumps(tree: dict[str, Any]) -> str:
+    return json.dumps(tree, cls=RuntimeEncoder)

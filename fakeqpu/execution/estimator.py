@@ -1,0 +1,224 @@
+"""Estimator V2 by measurement, as the hardware does it.
+
+Each pub's Pauli terms are grouped into qubit-wise commuting measurement bases; every basis is
+sampled with ceil(1/precision²) shots per parameter set, on the cut circuit with its noise.
+Readout error enters like on the device; with measurement mitigation on (resilience level ≥ 1),
+each term is divided by the readout fidelity of its support, which is what measurement twirling
+plus TREX achieves on average.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from qiskit.circuit import ClassicalRegister, QuantumCircuit
+from qiskit.quantum_info import PauliList
+
+from fakeqpu.execution import noise
+from fakeqpu.execution.cutting import Operation, cut, physical_operations
+from fakeqpu.execution.options import JobOptions
+from fakeqpu.execution.pubs import EstimatorTask, flatten_observables
+from fakeqpu.execution.simulate import Experiment, bindings, sample
+
+_BASIS_REGISTER = "fakeqpu_basis"
+# rz(phi) then sx maps Z onto the wanted Pauli for a Z measurement, in target-native gates.
+_BASIS_CHANGE_PHI = {"X": math.pi / 2, "Y": 0.0}
+_MIN_READOUT_FIDELITY = 0.01
+
+Term = tuple[tuple[tuple[int, str], ...], float]
+"""The non-identity (physical qubit, letter) pairs of a Pauli term, and its coefficient."""
+
+
+@dataclass(frozen=True)
+class EstimatorPubData:
+    shape: tuple[int, ...]
+    evs: NDArray[np.float64]
+    stds: NDArray[np.float64]
+    shots: int
+    precision: float
+    num_randomizations: int | None
+    circuit_metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How one pub is measured: its bases and which basis reads each Pauli term."""
+
+    observables: list[list[Term]]  # flat, C order over the observables' shape
+    group_of: dict[tuple[tuple[int, str], ...], int]
+    bases: list[dict[int, str]]  # per basis: physical qubit -> letter measured
+    experiments: list[Experiment]
+
+
+def run_estimator(
+    tasks: Sequence[EstimatorTask], options: JobOptions, backend_name: str, seed: int
+) -> list[EstimatorPubData]:
+    plans = [_plan(task, backend_name) for task in tasks]
+    experiments = [experiment for plan in plans for experiment in plan.experiments]
+    outcomes = iter(sample(experiments, seed))
+    results = []
+    for task, plan in zip(tasks, plans, strict=True):
+        bits = [next(outcomes) for _ in plan.experiments]
+        results.append(_pub_data(task, plan, bits, options, backend_name))
+    return results
+
+
+def _plan(task: EstimatorTask, backend_name: str) -> _Plan:
+    pub = task.pub
+    num_qubits = pub.circuit.num_qubits
+    observables = [_terms(observable, num_qubits) for observable in flatten_observables(pub.observables.tolist())]
+    supports = sorted({pauli for terms in observables for pauli, _ in terms if pauli})
+    support_qubits = {qubit for pauli in supports for qubit, _ in pauli}
+    circuit, qubits = cut(pub.circuit, keep=support_qubits)
+    group_of, bases = _group(supports, qubits)
+    parameter_sets = bindings(pub, circuit.parameters)
+    basis_circuits = [_measured(circuit, qubits, basis) for basis in bases]
+    operations: frozenset[Operation] = frozenset().union(
+        *(physical_operations(basis_circuit, qubits) for basis_circuit in basis_circuits)
+    )
+    simulator = noise.simulator(backend_name, qubits, operations)
+    experiments = [
+        Experiment(basis_circuit, parameter_sets, simulator, (qubits, operations), task.shots)
+        for basis_circuit in basis_circuits
+    ]
+    return _Plan(observables, group_of, bases, experiments)
+
+
+def _terms(observable: Mapping[str, float], num_qubits: int) -> list[Term]:
+    return [
+        (
+            tuple(
+                sorted(
+                    (num_qubits - 1 - position, letter)
+                    for position, letter in enumerate(label)
+                    if letter != "I"
+                )
+            ),
+            float(np.real(coefficient)),
+        )
+        for label, coefficient in observable.items()
+    ]
+
+
+def _group(
+    supports: list[tuple[tuple[int, str], ...]], qubits: tuple[int, ...]
+) -> tuple[dict[tuple[tuple[int, str], ...], int], list[dict[int, str]]]:
+    if not supports:
+        return {}, []
+    position = {physical: i for i, physical in enumerate(qubits)}
+    labels = {}
+    for pauli in supports:
+        letters = ["I"] * len(qubits)
+        for qubit, letter in pauli:
+            letters[len(qubits) - 1 - position[qubit]] = letter
+        labels["".join(letters)] = pauli
+    group_of: dict[tuple[tuple[int, str], ...], int] = {}
+    bases: list[dict[int, str]] = []
+    for index, group in enumerate(PauliList(sorted(labels)).group_qubit_wise_commuting()):
+        basis: dict[int, str] = {}
+        for label in group.to_labels():
+            pauli = labels[label]
+            group_of[pauli] = index
+            basis.update(pauli)
+        bases.append(basis)
+    return group_of, bases
+
+
+def _measured(circuit: QuantumCircuit, qubits: tuple[int, ...], basis: dict[int, str]) -> QuantumCircuit:
+    """The circuit with a basis change and a measurement of each basis qubit into its own register."""
+    out = circuit.copy()
+    measured = sorted(basis)
+    register = ClassicalRegister(len(measured), _BASIS_REGISTER)
+    out.add_register(register)
+    position = {physical: i for i, physical in enumerate(qubits)}
+    for bit, physical in enumerate(measured):
+        qubit = position[physical]
+        letter = basis[physical]
+        if letter != "Z":
+            out.rz(_BASIS_CHANGE_PHI[letter], qubit)
+            out.sx(qubit)
+        out.measure(qubit, register[bit])
+    return out
+
+
+def _pub_data(
+    task: EstimatorTask,
+    plan: _Plan,
+    bits: list[NDArray[np.bool_]],
+    options: JobOptions,
+    backend_name: str,
+) -> EstimatorPubData:
+    pub = task.pub
+    shape = tuple(pub.shape)
+    # +1/-1 outcome of each term on each shot: (N, shots) per term.
+    signs: dict[tuple[tuple[int, str], ...], NDArray[np.float64]] = {}
+    for pauli, group in plan.group_of.items():
+        experiment = plan.experiments[group]
+        register = experiment.circuit.cregs[-1]
+        measured = sorted(plan.bases[group])
+        columns = [experiment.circuit.find_bit(register[measured.index(qubit)]).index for qubit, _ in pauli]
+        parity = np.bitwise_xor.reduce(bits[group][:, :, columns], axis=2)
+        signs[pauli] = 1.0 - 2.0 * parity
+    weights = {
+        pauli: _mitigation_weight(pauli, backend_name) if options.measure_mitigation else 1.0
+        for pauli in plan.group_of
+    }
+
+    num_sets = int(np.prod(pub.parameter_values.shape, dtype=int))
+    observable_index = np.broadcast_to(np.arange(pub.observables.size).reshape(pub.observables.shape), shape)
+    set_index = np.broadcast_to(np.arange(num_sets).reshape(pub.parameter_values.shape), shape)
+    evs = np.zeros(shape)
+    variances = np.zeros(shape)
+    for index in np.ndindex(*shape):
+        terms = plan.observables[int(observable_index[index])]
+        parameter_set = int(set_index[index])
+        per_group: dict[int, NDArray[np.float64]] = {}
+        constant = 0.0
+        for pauli, coefficient in terms:
+            if not pauli:
+                constant += coefficient
+                continue
+            group = plan.group_of[pauli]
+            values = coefficient * weights[pauli] * signs[pauli][parameter_set]
+            per_group[group] = per_group.get(group, 0.0) + values
+        evs[index] = constant + sum(float(values.mean()) for values in per_group.values())
+        variances[index] = sum(float(values.var()) / len(values) for values in per_group.values())
+    return EstimatorPubData(
+        shape=shape,
+        evs=evs,
+        stds=np.sqrt(variances),
+        shots=task.shots,
+        precision=float(pub.precision),
+        num_randomizations=_num_randomizations(options, task.shots),
+        circuit_metadata=dict(pub.circuit.metadata or {}),
+    )
+
+
+def _mitigation_weight(pauli: tuple[tuple[int, str], ...], backend_name: str) -> float:
+    """1 / the factor by which symmetric readout error shrinks this term's expectation value.
+
+    Negative for a qubit read out more often wrong than right, which TREX corrects the same way;
+    near zero no calibration can recover the term, so it is left unmitigated.
+    """
+    fidelity = 1.0
+    for qubit, _ in pauli:
+        fidelity *= 1.0 - 2.0 * noise.readout_error(backend_name, qubit)
+    return 1.0 / fidelity if abs(fidelity) > _MIN_READOUT_FIDELITY else 1.0
+
+
+def _num_randomizations(options: JobOptions, shots: int) -> int | None:
+    twirling = options.twirling
+    if not (twirling.get("enable_gates") or twirling.get("enable_measure")):
+        return None
+    requested = twirling.get("num_randomizations", "auto")
+    if isinstance(requested, int):
+        return requested
+    per_randomization = twirling.get("shots_per_randomization", "auto")
+    if not isinstance(per_randomization, int):
+        per_randomization = max(64, math.ceil(shots / 32))
+    return math.ceil(shots / per_randomization)

@@ -1,0 +1,137 @@
+"""Noise for only the qubits a circuit uses, from the backend's calibration, cached per process.
+
+`NoiseModel.from_backend` on a 133-qubit device carries every gate's error into every run; here
+it is given a backend whose target holds just the instructions the circuit executes (renumbered
+to the compact qubits), so Aer builds, serialises and applies a model of a few errors instead.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from qiskit.providers import BackendV2, Options
+from qiskit.transpiler import Target
+from qiskit_aer import AerSimulator
+from qiskit_aer.noise import NoiseModel
+
+from fakeqpu.backend_data import get_backend_data
+from fakeqpu.execution.cutting import Operation
+
+NoiseKey = tuple[str, tuple[int, ...], frozenset[Operation]]
+
+# Above this many qubits Aer simulates shot by shot (statevector), where threads pay off.
+_SINGLE_THREAD_MAX_QUBITS = 14
+
+
+@dataclass
+class CacheStats:
+    builds: int = 0
+    hits: int = 0
+
+
+_lock = threading.Lock()
+_simulators: dict[NoiseKey, Any] = {}
+_stats = CacheStats()
+
+
+def backend_target(backend_name: str) -> Target:
+    target: Target = get_backend_data(backend_name).fake_backend().target
+    return target
+
+
+def simulator(backend_name: str, qubits: tuple[int, ...], operations: frozenset[Operation]) -> Any:
+    """An AerSimulator carrying the noise of `operations` on `qubits`, renumbered 0..k-1."""
+    key: NoiseKey = (backend_name, qubits, operations)
+    with _lock:
+        cached = _simulators.get(key)
+        if cached is not None:
+            _stats.hits += 1
+            return cached
+        target = compact_target(backend_target(backend_name), qubits, operations)
+        model = _SerialisedOnce(NoiseModel.from_backend(_CompactBackend(target)))
+        threads = 1 if len(qubits) <= _SINGLE_THREAD_MAX_QUBITS else 0
+        built = AerSimulator(noise_model=model, max_parallel_threads=threads)
+        _simulators[key] = built
+        _stats.builds += 1
+        return built
+
+
+def readout_error(backend_name: str, qubit: int) -> float:
+    """The (symmetric) assignment error `from_backend` gives this qubit's measurement."""
+    props = backend_target(backend_name)["measure"].get((qubit,))
+    return float(props.error) if props is not None and props.error is not None else 0.0
+
+
+def cache_stats() -> CacheStats:
+    with _lock:
+        return CacheStats(_stats.builds, _stats.hits)
+
+
+def compact_target(target: Target, qubits: tuple[int, ...], operations: frozenset[Operation]) -> Target:
+    """The part of `target` that `operations` use, with `qubits[i]` renumbered to i."""
+    position = {physical: i for i, physical in enumerate(qubits)}
+    every_qubit = {(physical,) for physical in qubits}
+    wanted: dict[str, set[tuple[int, ...]]] = {"measure": set(every_qubit), "delay": set(every_qubit)}
+    for name, qargs in operations:
+        wanted.setdefault(name, set()).add(qargs)
+    qubit_properties = target.qubit_properties
+    out = Target(
+        num_qubits=len(qubits),
+        dt=target.dt,
+        qubit_properties=None if qubit_properties is None else [qubit_properties[q] for q in qubits],
+    )
+    for name in sorted(wanted):
+        if name not in target.operation_names:
+            continue
+        available = target[name]
+        props = {
+            tuple(position[q] for q in qargs): available[qargs]
+            for qargs in sorted(wanted[name])
+            if available is not None and qargs in available
+        }
+        if props:
+            out.add_instruction(target.operation_from_name(name), props, name=name)
+    return out
+
+
+class _CompactBackend(BackendV2):  # type: ignore[misc]
+    """Just enough of a backend for `NoiseModel.from_backend`: a target and its dt."""
+
+    def __init__(self, target: Target) -> None:
+        super().__init__(name="fakeqpu_compact")
+        self._compact_target = target
+
+    @property
+    def target(self) -> Target:
+        return self._compact_target
+
+    @property
+    def max_circuits(self) -> None:
+        return None
+
+    @classmethod
+    def _default_options(cls) -> Any:
+        return Options()
+
+    def run(self, run_input: Any, **options: Any) -> Any:
+        raise NotImplementedError("a noise-model carrier, not a runnable backend")
+
+
+class _SerialisedOnce(NoiseModel):  # type: ignore[misc]
+    """A finished noise model that converts itself to Aer's dict form once.
+
+    Aer calls `to_dict` on every run, which is most of a small simulation's cost.
+    """
+
+    def __init__(self, model: NoiseModel) -> None:
+        self.__dict__.update(model.__dict__)
+        self._as_dicts: dict[bool, dict[str, Any]] = {}
+
+    def to_dict(self, serializable: bool = False) -> dict[str, Any]:
+        cached = self._as_dicts.get(serializable)
+        if cached is None:
+            cached = super().to_dict(serializable)
+            self._as_dicts[serializable] = cached
+        return cached

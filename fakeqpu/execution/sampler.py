@@ -1,0 +1,61 @@
+"""Sampler V2: every classical register of every pub, as a BitArray over the pub's shape."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from qiskit.primitives import BitArray
+
+from fakeqpu.execution import noise
+from fakeqpu.execution.cutting import cut, physical_operations
+from fakeqpu.execution.errors import INCOMPATIBLE, ExecutionError
+from fakeqpu.execution.options import JobOptions
+from fakeqpu.execution.simulate import Experiment, bindings, sample
+
+
+@dataclass(frozen=True)
+class SamplerPubData:
+    shape: tuple[int, ...]
+    shots: int
+    registers: dict[str, BitArray]
+    circuit_metadata: dict[str, Any]
+
+
+def run_sampler(
+    pubs: Sequence[Any], options: JobOptions, backend_name: str, seed: int
+) -> list[SamplerPubData]:
+    if options.meas_type != "classified":
+        raise ExecutionError(INCOMPATIBLE, f"fakeqpu does not simulate meas_type={options.meas_type!r}.")
+    experiments = [_experiment(pub, backend_name) for pub in pubs]
+    outcomes = sample(experiments, seed)
+    return [
+        _pub_data(pub, experiment, bits)
+        for pub, experiment, bits in zip(pubs, experiments, outcomes, strict=True)
+    ]
+
+
+def _experiment(pub: Any, backend_name: str) -> Experiment:
+    circuit, qubits = cut(pub.circuit)
+    operations = physical_operations(circuit, qubits)
+    return Experiment(
+        circuit=circuit,
+        bindings=bindings(pub, circuit.parameters),
+        simulator=noise.simulator(backend_name, qubits, operations),
+        noise_key=(qubits, operations),
+        shots=pub.shots,
+    )
+
+
+def _pub_data(pub: Any, experiment: Experiment, bits: NDArray[np.bool_]) -> SamplerPubData:
+    circuit = experiment.circuit
+    shape = tuple(pub.shape)
+    registers = {}
+    for creg in circuit.cregs:
+        columns = [circuit.find_bit(clbit).index for clbit in creg]
+        register_bits = bits[:, :, columns].reshape(*shape, pub.shots, len(columns))
+        registers[creg.name] = BitArray.from_bool_array(register_bits, order="little")
+    return SamplerPubData(shape, pub.shots, registers, dict(circuit.metadata or {}))

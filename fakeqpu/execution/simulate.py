@@ -1,0 +1,101 @@
+"""Aer runs over compact circuits: runs that share a noise model and a shot count are batched."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from qiskit.circuit import QuantumCircuit
+
+from fakeqpu.execution.errors import INCOMPATIBLE, ExecutionError
+
+
+@dataclass(frozen=True)
+class Experiment:
+    circuit: QuantumCircuit
+    bindings: NDArray[np.float64]
+    """(N, len(circuit.parameters)), columns in `circuit.parameters` order; (1, 0) when unparameterised."""
+    simulator: Any
+    noise_key: Hashable
+    shots: int
+
+
+def bindings(pub: Any, parameters: Any) -> NDArray[np.float64]:
+    """The pub's parameter sets as (N, len(parameters)), N = the product of its sweep shape."""
+    num_sets = int(np.prod(pub.parameter_values.shape, dtype=int))
+    return np.asarray(pub.parameter_values.as_array(parameters), dtype=float).reshape(
+        num_sets, len(parameters)
+    )
+
+
+def sample(experiments: Sequence[Experiment], seed: int) -> list[NDArray[np.bool_]]:
+    """Per experiment, the clbits of every shot: bool (N, shots, num_clbits), clbit i in column i."""
+    groups: dict[tuple[Hashable, int], list[int]] = {}
+    for position, experiment in enumerate(experiments):
+        groups.setdefault((experiment.noise_key, experiment.shots), []).append(position)
+    out: list[NDArray[np.bool_]] = [np.zeros(0, dtype=bool)] * len(experiments)
+    for run_index, members in enumerate(groups.values()):
+        batch = [experiments[position] for position in members]
+        for position, bits in zip(members, _run(batch, _run_seed(seed, run_index)), strict=True):
+            out[position] = bits
+    return out
+
+
+def _run_seed(seed: int, run_index: int) -> int:
+    return int(np.random.SeedSequence([seed, run_index]).generate_state(1)[0])
+
+
+def _run(batch: Sequence[Experiment], seed: int) -> list[NDArray[np.bool_]]:
+    circuits: list[QuantumCircuit] = []
+    binds: list[dict[Any, list[float]]] = []
+    for experiment in batch:
+        parameters = experiment.circuit.parameters
+        if len(parameters):
+            circuits.append(experiment.circuit)
+            binds.append(
+                {parameter: experiment.bindings[:, i].tolist() for i, parameter in enumerate(parameters)}
+            )
+        else:
+            # A sweep of an unparameterised circuit (shape without parameters) still has N results.
+            circuits.extend([experiment.circuit] * len(experiment.bindings))
+            binds.extend({} for _ in range(len(experiment.bindings)))
+    shots = batch[0].shots
+    try:
+        result = (
+            batch[0]
+            .simulator.run(
+                circuits,
+                parameter_binds=binds if any(binds) else None,
+                shots=shots,
+                seed_simulator=seed,
+                memory=True,
+            )
+            .result()
+        )
+    except Exception as exc:
+        raise ExecutionError(INCOMPATIBLE, f"The simulator rejected the circuits: {exc}") from None
+    if not result.success:
+        raise ExecutionError(INCOMPATIBLE, f"The simulator failed: {result.status}")
+    outputs = iter(result.results)
+    return [
+        np.stack(
+            [
+                _bits(getattr(next(outputs).data, "memory", None), shots, experiment.circuit.num_clbits)
+                for _ in range(len(experiment.bindings))
+            ]
+        )
+        for experiment in batch
+    ]
+
+
+def _bits(memory: Sequence[str] | None, shots: int, num_clbits: int) -> NDArray[np.bool_]:
+    if not num_clbits or memory is None:
+        return np.zeros((shots, num_clbits), dtype=bool)
+    num_bytes = -(-num_clbits // 8)
+    packed = bytes.fromhex("".join(word[2:].zfill(2 * num_bytes) for word in memory))
+    # Aer writes clbit 0 as the least significant bit: flip the bytes so byte 0 holds clbits 0-7.
+    array = np.frombuffer(packed, dtype=np.uint8).reshape(len(memory), num_bytes)[:, ::-1]
+    return np.unpackbits(array, axis=1, bitorder="little")[:, :num_clbits].astype(bool)
