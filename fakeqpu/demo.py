@@ -28,11 +28,12 @@ def _say(title: str) -> None:
 def main() -> None:
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     wall = time.perf_counter()
-    import fakeqpu
     from qiskit.quantum_info import SparsePauliOp
     from qiskit_ibm_runtime import EstimatorV2 as Estimator
     from qiskit_ibm_runtime import QiskitRuntimeService, Session
     from qiskit_ibm_runtime import SamplerV2 as Sampler
+
+    import fakeqpu
 
     with fakeqpu.mock_runtime(seed=7) as runtime:
         _say("Set up: QiskitRuntimeService() and least_busy, no credentials, no network")
@@ -60,7 +61,8 @@ def main() -> None:
             job1 = Estimator().run([(bell_unmeasured, zz)])
             job2 = Sampler().run([bell])
         print(f"after the with block: {ctx_session.status()}")
-        print(f"job1 <ZZ> = {float(job1.result()[0].data.evs):.3f}; job2 shots = {job2.result()[0].data.meas.num_shots}")
+        zz_value, shots = float(job1.result()[0].data.evs), job2.result()[0].data.meas.num_shots
+        print(f"job1 <ZZ> = {zz_value:.3f}; job2 shots = {shots}")
         print(f"once both finished: {ctx_session.status()}")
 
         _say("Session details")

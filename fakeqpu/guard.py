@@ -23,8 +23,9 @@ class RealIbmRequestBlocked(requests.ConnectionError):
 
 def blocked_message(method: str, url: str) -> str:
     return (
-        f"fakeqpu blocked a real request to IBM: {method} {url}. No fake is running here: use the fake_runtime "
-        "fixture (or fake_service, fake_session, ...) or `with fakeqpu.mock_runtime():`; "
+        f"fakeqpu blocked a real request to IBM: {method} {url}. No fake is running here: "
+        "use the fake_runtime fixture (or fake_service, fake_session, ...) "
+        "or `with fakeqpu.mock_runtime():`; "
         "to reach the real service on purpose, run pytest with --fakeqpu-allow-real."
     )
 

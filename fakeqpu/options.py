@@ -40,7 +40,9 @@ class RuntimeOptions:
             for name in unknown:
                 close = difflib.get_close_matches(name, cls.names(), n=1)
                 hints.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-            raise OptionError(f"unknown fakeqpu option {', '.join(hints)}; the options are: {', '.join(cls.names())}")
+            raise OptionError(
+                f"unknown fakeqpu option {', '.join(hints)}; the options are: {', '.join(cls.names())}"
+            )
         values = dict(options)
         if "backends" in values:
             values["backends"] = _backends(values["backends"])
@@ -54,27 +56,39 @@ class RuntimeOptions:
         if self.plan not in PLANS:
             raise OptionError(f"plan must be one of {', '.join(PLANS)}, not {self.plan!r}")
         if self.open_plan_sessions not in ("job_mode", "reject"):
-            raise OptionError(f"open_plan_sessions must be 'job_mode' or 'reject', not {self.open_plan_sessions!r}")
+            raise OptionError(
+                f"open_plan_sessions must be 'job_mode' or 'reject', not {self.open_plan_sessions!r}"
+            )
         known = available_backends()
         for name in self.backends:
             if name not in known:
                 close = difflib.get_close_matches(name, known, n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise OptionError(f"unknown backend {name!r}{hint}: not a qiskit_ibm_runtime.fake_provider snapshot")
+                raise OptionError(
+                    f"unknown backend {name!r}{hint}: not a qiskit_ibm_runtime.fake_provider snapshot"
+                )
         if not self.backends:
             raise OptionError("backends must name at least one backend")
         jd = self.job_duration
-        if jd is not None and not callable(jd) and (isinstance(jd, bool) or not isinstance(jd, int | float) or jd < 0):
+        if (
+            jd is not None
+            and not callable(jd)
+            and (isinstance(jd, bool) or not isinstance(jd, int | float) or jd < 0)
+        ):
             raise OptionError(f"job_duration must be seconds (a number >= 0) or a callable, not {jd!r}")
         if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, int)):
             raise OptionError(f"seed must be an integer, not {self.seed!r}")
         for name in ("interactive_ttl", "max_ttl"):
             value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or value <= 0):
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
+            ):
                 raise OptionError(f"{name} must be a positive number of seconds, not {value!r}")
         for backend, count in (self.background_jobs or {}).items():
             if backend not in self.backends or not isinstance(count, int) or count < 0:
-                raise OptionError(f"background_jobs maps a backend of the fleet to a count >= 0, not {backend!r}: {count!r}")
+                raise OptionError(
+                    f"background_jobs maps a backend of the fleet to a count >= 0, not {backend!r}: {count!r}"
+                )
 
 
 def _backends(value: Any) -> tuple[str, ...]:

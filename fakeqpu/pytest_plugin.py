@@ -6,7 +6,7 @@ command-line options (`--fakeqpu-plan=open`), then `@pytest.mark.fakeqpu(plan="o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -33,10 +33,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("fakeqpu", "fakeqpu: a fake IBM Quantum Platform")
     for name in _TEXT_OPTIONS:
         parser.addini(f"fakeqpu_{name}", f"fakeqpu default for {name}", default=None)
-        group.addoption(f"--fakeqpu-{name.replace('_', '-')}", dest=f"fakeqpu_{name}", default=None,
-                        help=f"fakeqpu {name} for every test (a marker still overrides it)")
-    group.addoption("--fakeqpu-allow-real", action="store_true", default=False,
-                    help="let requests to IBM hosts that no fake answers reach the network")
+        group.addoption(
+            f"--fakeqpu-{name.replace('_', '-')}",
+            dest=f"fakeqpu_{name}",
+            default=None,
+            help=f"fakeqpu {name} for every test (a marker still overrides it)",
+        )
+    group.addoption(
+        "--fakeqpu-allow-real",
+        action="store_true",
+        default=False,
+        help="let requests to IBM hosts that no fake answers reach the network",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -62,7 +70,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         guard.uninstall()
 
 
-_BASE = pytest.StashKey[dict[str, Any]]()
+_BASE = pytest.StashKey[Mapping[str, Any]]()
 _GUARD = pytest.StashKey[RealTrafficGuard]()
 # Real client objects, built once per process and configuration: a QiskitRuntimeService costs ~50 ms
 # of client-side work (two SSL contexts, instance discovery) and an IBMBackend builds its Target once.
@@ -87,7 +95,8 @@ def _base_options(config: pytest.Config) -> dict[str, Any]:
 
 
 def options_for(item: pytest.Item) -> RuntimeOptions:
-    merged = dict(item.config.stash.get(_BASE, {}))
+    base: Mapping[str, Any] = item.config.stash.get(_BASE, {})
+    merged = dict(base)
     for marker in reversed(list(item.iter_markers(MARKER))):  # the closest marker wins
         if marker.args:
             raise OptionError(f"@pytest.mark.{MARKER} takes keyword options only, not {marker.args!r}")
@@ -106,7 +115,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    base = config.stash.get(_BASE, {})
+    base: Mapping[str, Any] = config.stash.get(_BASE, {})
     merged = RuntimeOptions.from_kwargs(base)
     guard = "off (--fakeqpu-allow-real)" if config.getoption("fakeqpu_allow_real", default=False) else "on"
     return (

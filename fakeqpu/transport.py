@@ -60,8 +60,10 @@ class Interceptor:
 
     def _on_requests(self, prepared: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
         if self._requests_mock is not None:
-            self._requests_mock.calls.reset()  # responses keeps every call; a long test would grow without bound
-        request = Request.build(prepared.method or "GET", prepared.url or "", prepared.headers, prepared.body)
+            # responses keeps every call: without this, a long test would grow without bound
+            self._requests_mock.calls.reset()
+        body = prepared.body if isinstance(prepared.body, bytes | str) else b""
+        request = Request.build(prepared.method or "GET", prepared.url or "", prepared.headers, body)
         response = self._handler(request)
         return response.status, response.headers, response.body
 
@@ -69,4 +71,3 @@ class Interceptor:
         ours = Request.build(request.method, str(request.url), dict(request.headers), request.read())
         response = self._handler(ours)
         return httpx.Response(response.status, headers=response.headers, content=response.body)
-

@@ -43,8 +43,13 @@ class FakeIbmCloud:
             return error_response(error, self.service.trace_id())
         except Exception:
             log.exception("fakeqpu failed on %s %s", request.method, request.url)
-            return envelope(500, 1000, "API Internal error", "This is a bug in fakeqpu: please report it.",
-                            self.service.trace_id())
+            return envelope(
+                500,
+                1000,
+                "API Internal error",
+                "This is a bug in fakeqpu: please report it.",
+                self.service.trace_id(),
+            )
 
     def _route(self, request: Request) -> Response:
         host, path = request.host, request.path
@@ -57,21 +62,22 @@ class FakeIbmCloud:
         elif host.startswith("globalcatalog.") and path.startswith("/api/v1/"):
             if request.method == "GET":
                 return self.cloud.catalog(request)
-        elif _RUNTIME_HOST.search(host) and (path == _RUNTIME_PREFIX or path.startswith(_RUNTIME_PREFIX + "/")):
+        elif _RUNTIME_HOST.search(host) and (
+            path == _RUNTIME_PREFIX or path.startswith(_RUNTIME_PREFIX + "/")
+        ):
             return self._runtime(request, path[len(_RUNTIME_PREFIX) :] or "/")
         return self._not_found(request)
 
     def _runtime(self, request: Request, path: str) -> Response:
-        matched = self.runtime.router.match(request, path)
-        if matched is None:
-            return self._not_found(request)
-        if matched is False:
-            return envelope(405, 1208, f"Method {request.method} is not allowed on {path}.", "",
-                            self.service.trace_id())
-        handler, params = matched
+        match = self.runtime.router.match(request, path)
+        if match.handler is None:
+            if not match.path_known:
+                return self._not_found(request)
+            message = f"Method {request.method} is not allowed on {path}."
+            return envelope(405, 1208, message, "", self.service.trace_id())
         self.runtime.check_auth(request, self.cloud.token_is_ours(request.header("authorization")))
         self.service.sync()
-        return handler(request, **params)
+        return match.handler(request, **match.params)
 
     def _not_found(self, request: Request) -> Response:
         return envelope(

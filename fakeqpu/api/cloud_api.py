@@ -92,7 +92,9 @@ class CloudApi:
             {
                 "id": self.plan_id,
                 "name": plan.name,
-                "overview_ui": {"en": {"display_name": plan.display_name, "description": f"{plan.display_name} plan"}},
+                "overview_ui": {
+                    "en": {"display_name": plan.display_name, "description": f"{plan.display_name} plan"}
+                },
                 "metadata": {"pricing": {"type": plan.pricing_type}},
                 "updated": datetime(2026, 1, 1).isoformat() + "Z",
             }

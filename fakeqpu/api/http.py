@@ -37,7 +37,9 @@ class Request:
     @staticmethod
     def build(method: str, url: str, headers: Any, body: bytes | str | None) -> Request:
         raw = body.encode() if isinstance(body, str) else (body or b"")
-        return Request(method.upper(), url, {str(k).lower(): str(v) for k, v in dict(headers or {}).items()}, raw)
+        return Request(
+            method.upper(), url, {str(k).lower(): str(v) for k, v in dict(headers or {}).items()}, raw
+        )
 
 
 @dataclass

@@ -27,14 +27,22 @@ class Router:
         regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path.rstrip("/"))
         self._routes.append(Route(method.upper(), re.compile(f"^{regex}/?$"), handler))
 
-    def match(self, request: Request, path: str) -> tuple[Handler, dict[str, str]] | None | bool:
-        """The handler and its parameters; False when the path exists for another method; None if unknown."""
+    def match(self, request: Request, path: str) -> Match:
         path_known = False
         for route in self._routes:
             found = route.pattern.match(path)
             if found is None:
                 continue
             if route.method == request.method:
-                return route.handler, found.groupdict()
+                return Match(route.handler, found.groupdict(), path_known=True)
             path_known = True
-        return False if path_known else None
+        return Match(None, {}, path_known)
+
+
+@dataclass(frozen=True)
+class Match:
+    """The handler and its path parameters; no handler with `path_known` means: wrong method."""
+
+    handler: Handler | None
+    params: dict[str, str]
+    path_known: bool

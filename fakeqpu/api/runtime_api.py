@@ -80,7 +80,9 @@ class RuntimeApi:
             {
                 "backends": list(self.service.backends),
                 "plan_id": plan.name,
-                "instance_limit_seconds": None if plan.usage_limit_seconds is None else str(plan.usage_limit_seconds),
+                "instance_limit_seconds": None
+                if plan.usage_limit_seconds is None
+                else str(plan.usage_limit_seconds),
             }
         )
 
@@ -89,7 +91,10 @@ class RuntimeApi:
         body: dict[str, Any] = {
             "instance_id": self.service.instance.crn,
             "plan_id": self.service.plan.name,
-            "usage_period": {"start_time": wire.iso(usage["period_start"]), "end_time": wire.iso(usage["period_end"])},
+            "usage_period": {
+                "start_time": wire.iso(usage["period_start"]),
+                "end_time": wire.iso(usage["period_end"]),
+            },
             "usage_consumed_seconds": usage["consumed"],
             "usage_limit_reached": usage["limit_reached"],
         }
@@ -101,7 +106,8 @@ class RuntimeApi:
 
     def list_backends(self, request: Request) -> Response:
         devices = [
-            wire.device_body(state, self.service.queue_length(name)) for name, state in self.service.backends.items()
+            wire.device_body(state, self.service.queue_length(name))
+            for name, state in self.service.backends.items()
         ]
         return Response.json({"devices": devices})
 
@@ -132,7 +138,9 @@ class RuntimeApi:
     def create_session(self, request: Request) -> Response:
         body = json_object(request)
         backend = body.get("backend", body.get("backend_name"))
-        session = self.service.create_session(mode=body.get("mode"), backend=backend, max_ttl=body.get("max_ttl"))
+        session = self.service.create_session(
+            mode=body.get("mode"), backend=backend, max_ttl=body.get("max_ttl")
+        )
         return self._session_response(session.id)
 
     def get_session(self, request: Request, session_id: str) -> Response:

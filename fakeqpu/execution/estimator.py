@@ -71,7 +71,9 @@ def run_estimator(
 def _plan(task: EstimatorTask, backend_name: str) -> _Plan:
     pub = task.pub
     num_qubits = pub.circuit.num_qubits
-    observables = [_terms(observable, num_qubits) for observable in flatten_observables(pub.observables.tolist())]
+    observables = [
+        _terms(observable, num_qubits) for observable in flatten_observables(pub.observables.tolist())
+    ]
     supports = sorted({pauli for terms in observables for pauli, _ in terms if pauli})
     support_qubits = {qubit for pauli in supports for qubit, _ in pauli}
     circuit, qubits = cut(pub.circuit, keep=support_qubits)

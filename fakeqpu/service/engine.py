@@ -236,10 +236,14 @@ class Engine:
             job.finished_at = self.now
             self._log_job(job, self.now)
             session = self.sessions.get(job.session_id) if job.session_id else None
-            if session is not None and not session.closed and not session.accepting_jobs:
-                if not self.has_outstanding(session):
-                    session.close(self.now, REASON_JOBS_DONE)
-                    self._mark(session, self.now)
+            if (
+                session is not None
+                and not session.closed
+                and not session.accepting_jobs
+                and not self.has_outstanding(session)
+            ):
+                session.close(self.now, REASON_JOBS_DONE)
+                self._mark(session, self.now)
         elif job.status == RUNNING:
             self._finish(job, CANCELLED, None, self.now)
         self._settle()

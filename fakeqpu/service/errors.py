@@ -66,7 +66,9 @@ def job_not_found(job_id: str) -> NotFoundError:
 
 def session_not_found(session_id: str) -> NotFoundError:
     """Text seen on the real service ("Session not found"); the code 1213 is CHOSEN."""
-    return NotFoundError(1213, f"Session not found. Session ID: {session_id}", "Verify the session ID is correct")
+    return NotFoundError(
+        1213, f"Session not found. Session ID: {session_id}", "Verify the session ID is correct"
+    )
 
 
 def session_not_accepting(closed: bool) -> InvalidRequestError:
@@ -77,18 +79,24 @@ def session_not_accepting(closed: bool) -> InvalidRequestError:
 
 def job_not_cancellable() -> ConflictError:
     """HTTP 409 and text from IBM's OpenAPI; the code 1233 is CHOSEN."""
-    return ConflictError(1233, "Job is in non cancellable status.", "Only queued or running jobs can be cancelled.")
+    return ConflictError(
+        1233, "Job is in non cancellable status.", "Only queued or running jobs can be cancelled."
+    )
 
 
 def job_not_final() -> InvalidRequestError:
     """Rule from IBM's OpenAPI ("Job must be in a terminal state."); HTTP 400 and code 1234 are CHOSEN."""
-    return InvalidRequestError(1234, "Job must be in a terminal state.", "Cancel the job or wait for it to end.")
+    return InvalidRequestError(
+        1234, "Job must be in a terminal state.", "Cancel the job or wait for it to end."
+    )
 
 
 def usage_limit_reached() -> ConflictError:
     """HTTP 409 and text from IBM's OpenAPI; the code 1363 is CHOSEN."""
     return ConflictError(
-        1363, "Usage exceeds instance limit.", "Wait until usage is available again, or use an instance of another plan."
+        1363,
+        "Usage exceeds instance limit.",
+        "Wait until usage is available again, or use an instance of another plan.",
     )
 
 
@@ -103,12 +111,20 @@ def open_plan_session(plan: str) -> InvalidRequestError:
 
 def too_many_tags(limit: int) -> InvalidRequestError:
     """1204 (registry, translated from the localized page)."""
-    return InvalidRequestError(1204, f"The number of tags exceeds the maximum a job can have ({limit}).", "Remove some tags and try again.")
+    return InvalidRequestError(
+        1204,
+        f"The number of tags exceeds the maximum a job can have ({limit}).",
+        "Remove some tags and try again.",
+    )
 
 
 def tag_too_long(limit: int) -> InvalidRequestError:
     """1205 (registry row seen truncated)."""
-    return InvalidRequestError(1205, f"A job tag exceeds the maximum length a job tag can have ({limit}).", "Shorten the tag and try again.")
+    return InvalidRequestError(
+        1205,
+        f"A job tag exceeds the maximum length a job tag can have ({limit}).",
+        "Shorten the tag and try again.",
+    )
 
 
 def not_authorized() -> NotAuthorizedError:
@@ -118,9 +134,13 @@ def not_authorized() -> NotAuthorizedError:
 
 def instance_not_found(crn: str) -> NotFoundError:
     """Observed as HTTP 404 "Instance crn:... not found"; the code 1279 comes from a third-party report."""
-    return NotFoundError(1279, f"Instance {crn} not found.", "Check the Service-CRN header and the region of the URL.")
+    return NotFoundError(
+        1279, f"Instance {crn} not found.", "Check the Service-CRN header and the region of the URL."
+    )
 
 
 def program_not_found(program_id: str) -> NotFoundError:
     """HTTP 404 makes the client raise RuntimeProgramNotFound; the code 1208 reuse is CHOSEN."""
-    return NotFoundError(1208, f"Request validation of body failed, because: program {program_id!r} is not available.")
+    return NotFoundError(
+        1208, f"Request validation of body failed, because: program {program_id!r} is not available."
+    )

@@ -15,7 +15,9 @@ _JOB_ALPHABET = "0123456789abcdefghijklmnopqrstuv"  # IBM job ids: 20 characters
 class IdFactory:
     def __init__(self, seed: int | None) -> None:
         root = seed if seed is not None else random.SystemRandom().getrandbits(64)
-        self._streams = {kind: random.Random(f"{root}:{kind}") for kind in ("job", "session", "trace", "seed")}
+        self._streams = {
+            kind: random.Random(f"{root}:{kind}") for kind in ("job", "session", "trace", "seed")
+        }
 
     def job_id(self) -> str:
         rng = self._streams["job"]

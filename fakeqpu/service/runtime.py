@@ -14,12 +14,12 @@ from typing import Any
 
 from fakeqpu import execution
 from fakeqpu.backend_data import BackendData, UnknownBackendError, get_backend_data
-from fakeqpu.service.engine import Engine
 from fakeqpu.service import errors
+from fakeqpu.service.engine import Engine
 from fakeqpu.service.ids import IdFactory
 from fakeqpu.service.jobs import FINAL_STATUSES, PENDING_STATUSES, Job, Reason
 from fakeqpu.service.plans import Plan
-from fakeqpu.service.sessions import BATCH, DEDICATED, MODES, Session
+from fakeqpu.service.sessions import DEDICATED, MODES, Session
 from fakeqpu.service.timeline import Timeline, Transitions
 
 PROGRAMS = ("sampler", "estimator")
@@ -85,7 +85,9 @@ class RuntimeService:
             try:
                 self.backends[name] = BackendState(get_backend_data(name))
             except UnknownBackendError:
-                raise ValueError(f"unknown backend {name!r}: no snapshot in qiskit_ibm_runtime.fake_provider") from None
+                raise ValueError(
+                    f"unknown backend {name!r}: no snapshot in qiskit_ibm_runtime.fake_provider"
+                ) from None
             self.engine.add_backend(name)
         if not self.backends:
             raise ValueError("a fake runtime needs at least one backend")
@@ -174,7 +176,9 @@ class RuntimeService:
                 instance=self.instance.crn,
                 created_at=self.now,
                 max_ttl=min(ttl, limit),
-                interactive_ttl=self.plan.interactive_ttl if mode == DEDICATED else self.plan.batch_interactive_ttl,
+                interactive_ttl=self.plan.interactive_ttl
+                if mode == DEDICATED
+                else self.plan.batch_interactive_ttl,
                 job_mode=job_mode,
             )
             self.engine.add_session(session)
@@ -285,7 +289,9 @@ class RuntimeService:
         if session.closed or not session.accepting_jobs:
             raise errors.session_not_accepting(session.closed)
         if session.backend_name != backend:
-            raise errors.validation_error(f"session {session_id} runs on {session.backend_name}, not on {backend}.")
+            raise errors.validation_error(
+                f"session {session_id} runs on {session.backend_name}, not on {backend}."
+            )
         return session
 
     def _max_execution_time(self, cost: Any) -> float:
@@ -450,5 +456,3 @@ def _matches(job: Job, q: JobFilter) -> bool:
     if q.created_after is not None and job.created < q.created_after:
         return False
     return not (q.created_before is not None and job.created > q.created_before)
-
-

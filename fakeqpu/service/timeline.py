@@ -48,5 +48,5 @@ def _hms(seconds: float) -> str:
     whole = int(seconds)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
-    tenths = int(round((seconds - whole) * 10))
+    tenths = round((seconds - whole) * 10)
     return f"{hours}:{minutes:02d}:{secs:02d}" + (f".{tenths}" if 0 < tenths < 10 else "")

@@ -41,11 +41,15 @@ def test_unknown_session_is_404(headers):
 
 
 def test_unknown_backend_is_404_with_1007(headers):
-    assert_envelope(requests.get(f"{BASE}/backends/ibm_nowhere/status", headers=headers, timeout=5), 404, 1007)
+    assert_envelope(
+        requests.get(f"{BASE}/backends/ibm_nowhere/status", headers=headers, timeout=5), 404, 1007
+    )
 
 
 def test_missing_token_is_401(fake_runtime):
-    assert_envelope(requests.get(f"{BASE}/backends", headers={"Service-CRN": fake_runtime.crn}, timeout=5), 401)
+    assert_envelope(
+        requests.get(f"{BASE}/backends", headers={"Service-CRN": fake_runtime.crn}, timeout=5), 401
+    )
 
 
 def test_foreign_instance_is_404(headers):
@@ -55,8 +59,13 @@ def test_foreign_instance_is_404(headers):
 
 @pytest.mark.parametrize(
     "body",
-    [b"{not json", b"[]", b'{"mode": "dedicated"}', b'{"mode": "exclusive", "backend": "ibm_torino"}',
-     b'{"mode": "dedicated", "backend": "ibm_torino", "max_ttl": -5}'],
+    [
+        b"{not json",
+        b"[]",
+        b'{"mode": "dedicated"}',
+        b'{"mode": "exclusive", "backend": "ibm_torino"}',
+        b'{"mode": "dedicated", "backend": "ibm_torino", "max_ttl": -5}',
+    ],
 )
 def test_bad_session_bodies_are_400_and_change_nothing(headers, body):
     before = requests.get(f"{BASE}/backends", headers=headers, timeout=5).json()
@@ -64,17 +73,22 @@ def test_bad_session_bodies_are_400_and_change_nothing(headers, body):
     assert response.status_code in (400, 404)
     assert_envelope(response, response.status_code)
     assert requests.get(f"{BASE}/backends", headers=headers, timeout=5).json() == before
-    ok = requests.post(f"{BASE}/sessions", json={"mode": "batch", "backend": "ibm_torino"}, headers=headers, timeout=5)
+    ok = requests.post(
+        f"{BASE}/sessions", json={"mode": "batch", "backend": "ibm_torino"}, headers=headers, timeout=5
+    )
     assert ok.status_code == 200 and ok.json()["state"] == "open"
 
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"program_id": "sampler", "backend": "ibm_torino"},
-     {"program_id": "sampler", "backend": "ibm_torino", "params": {"pubs": []}, "tags": ["x"] * 9},
-     {"program_id": "sampler", "backend": "ibm_torino", "params": {"pubs": []}, "tags": ["x" * 87]},
-     {"program_id": "sampler", "backend": "ibm_torino", "params": {"pubs": []}, "cost": -1},
-     {"program_id": "sampler", "backend": "ibm_torino", "params": {"pubs": []}, "session_id": "nope"}],
+    [
+        {},
+        {"program_id": "sampler", "backend": "ibm_torino"},
+        {"program_id": "sampler", "backend": "ibm_torino", "params": {"pubs": []}, "tags": ["x"] * 9},
+        {"program_id": "sampler", "backend": "ibm_torino", "params": {"pubs": []}, "tags": ["x" * 87]},
+        {"program_id": "sampler", "backend": "ibm_torino", "params": {"pubs": []}, "cost": -1},
+        {"program_id": "sampler", "backend": "ibm_torino", "params": {"pubs": []}, "session_id": "nope"},
+    ],
 )
 def test_bad_job_bodies_are_rejected_and_no_job_is_created(headers, body):
     response = requests.post(f"{BASE}/jobs", json=body, headers=headers, timeout=5)
@@ -89,21 +103,31 @@ def test_unknown_program_is_404(headers):
 
 
 def test_patch_session_needs_accepting_jobs(headers):
-    session = requests.post(f"{BASE}/sessions", json={"mode": "dedicated", "backend": "ibm_torino"},
-                            headers=headers, timeout=5).json()
-    assert_envelope(requests.patch(f"{BASE}/sessions/{session['id']}", json={}, headers=headers, timeout=5), 400, 1208)
-    response = requests.patch(f"{BASE}/sessions/{session['id']}", json={"accepting_jobs": False}, headers=headers,
-                              timeout=5)
+    session = requests.post(
+        f"{BASE}/sessions", json={"mode": "dedicated", "backend": "ibm_torino"}, headers=headers, timeout=5
+    ).json()
+    assert_envelope(
+        requests.patch(f"{BASE}/sessions/{session['id']}", json={}, headers=headers, timeout=5), 400, 1208
+    )
+    response = requests.patch(
+        f"{BASE}/sessions/{session['id']}", json={"accepting_jobs": False}, headers=headers, timeout=5
+    )
     assert response.status_code == 204
     after = requests.get(f"{BASE}/sessions/{session['id']}", headers=headers, timeout=5).json()
     assert after["state"] == "closed" and after["state_reason"] == "session_closed_early"
 
 
 def test_a_closed_session_rejects_jobs_server_side(headers):
-    session = requests.post(f"{BASE}/sessions", json={"mode": "dedicated", "backend": "ibm_torino"},
-                            headers=headers, timeout=5).json()
+    session = requests.post(
+        f"{BASE}/sessions", json={"mode": "dedicated", "backend": "ibm_torino"}, headers=headers, timeout=5
+    ).json()
     requests.delete(f"{BASE}/sessions/{session['id']}/close", headers=headers, timeout=5)
-    body = {"program_id": "sampler", "backend": "ibm_torino", "params": {"pubs": []}, "session_id": session["id"]}
+    body = {
+        "program_id": "sampler",
+        "backend": "ibm_torino",
+        "params": {"pubs": []},
+        "session_id": session["id"],
+    }
     error = assert_envelope(requests.post(f"{BASE}/jobs", json=body, headers=headers, timeout=5), 400, 1217)
     assert error["message"] == "Session has been closed."
 
@@ -113,8 +137,11 @@ def test_wrong_method_is_405(headers):
 
 
 def test_iam_rejects_an_empty_api_key_in_iam_format(fake_runtime):
-    response = requests.post("https://iam.cloud.ibm.com/identity/token",
-                             data={"grant_type": "urn:ibm:params:oauth:grant-type:apikey", "apikey": ""}, timeout=5)
+    response = requests.post(
+        "https://iam.cloud.ibm.com/identity/token",
+        data={"grant_type": "urn:ibm:params:oauth:grant-type:apikey", "apikey": ""},
+        timeout=5,
+    )
     assert response.status_code == 400 and response.json()["errorCode"] == "BXNIM0415E"
 
 
@@ -122,9 +149,11 @@ def test_iam_tokens_follow_the_fake_clock(fake_runtime, qpu_clock):
     import jwt
 
     def mint() -> dict:
-        token = requests.post("https://iam.cloud.ibm.com/identity/token",
-                              data={"grant_type": "urn:ibm:params:oauth:grant-type:apikey", "apikey": "k"},
-                              timeout=5).json()["access_token"]
+        token = requests.post(
+            "https://iam.cloud.ibm.com/identity/token",
+            data={"grant_type": "urn:ibm:params:oauth:grant-type:apikey", "apikey": "k"},
+            timeout=5,
+        ).json()["access_token"]
         return jwt.decode(token, options={"verify_signature": False})
 
     first = mint()
@@ -135,13 +164,17 @@ def test_iam_tokens_follow_the_fake_clock(fake_runtime, qpu_clock):
 
 def test_httpx_clients_are_answered_by_the_same_fake(headers, fake_runtime):
     with httpx.Client() as client:
-        created = client.post(f"{BASE}/sessions", json={"mode": "dedicated", "backend": "ibm_fez"}, headers=headers)
+        created = client.post(
+            f"{BASE}/sessions", json={"mode": "dedicated", "backend": "ibm_fez"}, headers=headers
+        )
         assert created.status_code == 200
         session_id = created.json()["id"]
         fetched = client.get(f"{BASE}/sessions/{session_id}", headers=headers).json()
     assert fetched["backend_name"] == "ibm_fez" and fetched["state"] == "open"
     # the same model answers requests: the session made through httpx is visible there too
-    assert requests.get(f"{BASE}/sessions/{session_id}", headers=headers, timeout=5).json()["id"] == session_id
+    assert (
+        requests.get(f"{BASE}/sessions/{session_id}", headers=headers, timeout=5).json()["id"] == session_id
+    )
 
 
 def test_a_fake_bug_is_a_500_in_the_envelope_and_the_next_request_works(headers, fake_runtime, monkeypatch):

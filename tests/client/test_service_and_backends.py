@@ -53,7 +53,8 @@ def test_least_busy_follows_queue_length(fake_runtime, fake_service):
     fake_runtime.add_background_load("ibm_torino", jobs=3)
     fake_runtime.add_background_load("ibm_fez", jobs=2)  # one runs, one waits: queue_length 1
     fake_runtime.add_background_load("ibm_brisbane", jobs=3)
-    # the client caches the /backends listing per service object (with a default instance): a new one sees the queues
+    # the client caches the /backends listing per service object (with a default instance):
+    # a new one sees the queues
     assert fake_runtime.service().least_busy(operational=True, simulator=False).name == "ibm_kingston"
 
 

@@ -74,7 +74,11 @@ def test_circuit_wider_than_the_backend_is_1520(raw_params):
     ],
 )
 def test_malformed_pubs_are_1521(raw_params, bell_isa, pub):
-    pub = [bell_isa if isinstance(item, str) and item == "bell" else item for item in pub] if isinstance(pub, list) else pub
+    pub = (
+        [bell_isa if isinstance(item, str) and item == "bell" else item for item in pub]
+        if isinstance(pub, list)
+        else pub
+    )
 
     assert _fails("sampler", raw_params(pub)).code == 1521
 
@@ -90,7 +94,9 @@ def test_non_positive_shots_are_1521(raw_params, bell_isa):
 def test_non_pauli_observable_is_1521(raw_params, good_bell_unmeasured):
     label = "+" + "I" * 132
 
-    assert _fails("estimator", raw_params([good_bell_unmeasured, {label: 1.0}, np.array([]), None])).code == 1521
+    assert (
+        _fails("estimator", raw_params([good_bell_unmeasured, {label: 1.0}, np.array([]), None])).code == 1521
+    )
 
 
 @pytest.mark.parametrize(

@@ -88,7 +88,10 @@ def test_observables_broadcast_against_parameter_sets(run_job, estimator_params,
     circuit = QuantumCircuit(1)
     circuit.ry(theta, 0)
     isa = transpile(circuit, [92])
-    observables = [[SparsePauliOp("Z").apply_layout(isa.layout)], [SparsePauliOp("X").apply_layout(isa.layout)]]
+    observables = [
+        [SparsePauliOp("Z").apply_layout(isa.layout)],
+        [SparsePauliOp("X").apply_layout(isa.layout)],
+    ]
     values = np.array([[0.0], [math.pi / 2], [math.pi]])
 
     _, result = run_job("estimator", estimator_params((isa, observables, values), precision=0.03))

@@ -32,7 +32,9 @@ def test_cut_keeps_extra_qubits_and_names_physical_operations(good_bell_isa):
 
 def test_compact_noise_gives_the_full_device_distribution(run_job, sampler_params, bell_isa, backend):
     shots = 4000
-    full = AerSimulator.from_backend(backend).run(bell_isa, shots=shots, seed_simulator=5).result().get_counts()
+    full = (
+        AerSimulator.from_backend(backend).run(bell_isa, shots=shots, seed_simulator=5).result().get_counts()
+    )
 
     _, result = run_job("sampler", sampler_params((bell_isa, None, shots)))
 

@@ -258,8 +258,14 @@ def test_the_timeline_lists_transitions_in_time_order():
     w.advance(200)
     lines = [(t.kind, t.state) for t in w.timeline.entries()]
     assert lines == [
-        ("session", "open"), ("job", "Queued"), ("job", "Running"), ("session", "active"),
-        ("job", "Queued"), ("job", "Completed"), ("job", "Running"), ("session", "closed"),
+        ("session", "open"),
+        ("job", "Queued"),
+        ("job", "Running"),
+        ("session", "active"),
+        ("job", "Queued"),
+        ("job", "Completed"),
+        ("job", "Running"),
+        ("session", "closed"),
         ("job", "Completed"),
     ]
     times = [t.at for t in w.timeline.entries()]
@@ -278,6 +284,8 @@ def test_the_outcome_does_not_depend_on_how_time_is_stepped(step):
         while elapsed < 2000:
             w.advance(step_seconds)
             elapsed += step_seconds
-        return [(j.status, str(j.finished_at)) for j in w.engine.jobs.values()] + [(s.state, str(s.closed_at))]
+        return [(j.status, str(j.finished_at)) for j in w.engine.jobs.values()] + [
+            (s.state, str(s.closed_at))
+        ]
 
     assert run(step) == run(2000)

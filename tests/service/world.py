@@ -34,8 +34,13 @@ class World:
     def advance(self, seconds: float) -> None:
         self.engine.advance_to(self.engine.now + timedelta(seconds=seconds))
 
-    def session(self, mode: str = DEDICATED, max_ttl: int | None = None, job_mode: bool = False,
-                backend: str = BACKEND) -> Session:
+    def session(
+        self,
+        mode: str = DEDICATED,
+        max_ttl: int | None = None,
+        job_mode: bool = False,
+        backend: str = BACKEND,
+    ) -> Session:
         dedicated = mode == DEDICATED
         session = Session(
             id=f"s{next(self._ids)}",
@@ -50,8 +55,13 @@ class World:
         self.engine.add_session(session)
         return session
 
-    def job(self, session: Session | None = None, duration: float = 10.0, max_time: float = 10800.0,
-            backend: str = BACKEND) -> Job:
+    def job(
+        self,
+        session: Session | None = None,
+        duration: float = 10.0,
+        max_time: float = 10800.0,
+        backend: str = BACKEND,
+    ) -> Job:
         n = next(self._ids)
         job = Job(
             id=f"j{n}",
