@@ -3,6 +3,12 @@
 `NoiseModel.from_backend` on a 133-qubit device carries every gate's error into every run; here
 it is given a backend whose target holds just the instructions the circuit executes (renumbered
 to the compact qubits), so Aer builds, serialises and applies a model of a few errors instead.
+
+Up to 10 qubits Aer evolves one density matrix and samples it, so exact errors are cheap. Wider
+circuits are simulated shot by shot, where the thermal-relaxation Kraus maps cost ~10 ms a shot
+at 14 qubits and forbid the stabilizer method; there each gate error is replaced by its Pauli
+twirl (what gate twirling makes of it on hardware): same Pauli fidelities, measured distributions
+within ~1 % of the exact model, and Clifford circuits of any width run on the stabilizer method.
 """
 
 from __future__ import annotations
@@ -11,17 +17,21 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from qiskit.providers import BackendV2, Options
+from qiskit.quantum_info import Chi, pauli_basis
 from qiskit.transpiler import Target
 from qiskit_aer import AerSimulator
-from qiskit_aer.noise import NoiseModel
+from qiskit_aer.noise import NoiseModel, QuantumError, pauli_error
+from qiskit_aer.noise.device import basic_device_gate_errors, basic_device_readout_errors
 
 from fakeqpu.backend_data import get_backend_data
 from fakeqpu.execution.cutting import Operation
 
 NoiseKey = tuple[str, tuple[int, ...], frozenset[Operation]]
 
-# Above this many qubits Aer simulates shot by shot (statevector), where threads pay off.
+_EXACT_MAX_QUBITS = 10
+# Above this many qubits a shot-by-shot simulation is long enough for threads to pay off.
 _SINGLE_THREAD_MAX_QUBITS = 14
 
 
@@ -50,7 +60,10 @@ def simulator(backend_name: str, qubits: tuple[int, ...], operations: frozenset[
             _stats.hits += 1
             return cached
         target = compact_target(backend_target(backend_name), qubits, operations)
-        model = _SerialisedOnce(NoiseModel.from_backend(_CompactBackend(target)))
+        if len(qubits) <= _EXACT_MAX_QUBITS:
+            model = _SerialisedOnce(NoiseModel.from_backend(_CompactBackend(target)))
+        else:
+            model = _SerialisedOnce(_pauli_twirled_model(target))
         threads = 1 if len(qubits) <= _SINGLE_THREAD_MAX_QUBITS else 0
         built = AerSimulator(noise_model=model, max_parallel_threads=threads)
         _simulators[key] = built
@@ -94,6 +107,25 @@ def compact_target(target: Target, qubits: tuple[int, ...], operations: frozense
         if props:
             out.add_instruction(target.operation_from_name(name), props, name=name)
     return out
+
+
+def _pauli_twirled_model(target: Target) -> NoiseModel:
+    model = NoiseModel(basis_gates=list(target.operation_names))
+    for name, qargs, error in basic_device_gate_errors(target=target):
+        model.add_quantum_error(_pauli_twirl(error), name, qargs)
+    for qargs, error in basic_device_readout_errors(target=target):
+        model.add_readout_error(error, qargs)
+    return model
+
+
+def _pauli_twirl(error: QuantumError) -> QuantumError:
+    num_qubits = error.num_qubits
+    # The diagonal of the chi matrix, in pauli_basis order, holds the twirled Pauli probabilities.
+    chi_diagonal = np.real(np.diag(Chi(error.to_quantumchannel()).data)) / 2**num_qubits
+    probabilities = np.clip(chi_diagonal, 0.0, None)
+    probabilities /= probabilities.sum()
+    labels = pauli_basis(num_qubits).to_labels()
+    return pauli_error([(label, float(p)) for label, p in zip(labels, probabilities, strict=True) if p > 0.0])
 
 
 class _CompactBackend(BackendV2):  # type: ignore[misc]

@@ -1,0 +1,110 @@
+"""A Bell job (1000 shots) on ibm_torino, three ways, in one process.
+
+1. fakeqpu: the real client, a Session, SamplerV2, result() — the whole HTTP path;
+2. local testing mode: `SamplerV2(mode=FakeTorino())` (Aer with the whole device's noise);
+3. bare Aer: the cut-down 2-qubit circuit on the cached compact-noise simulator (the floor).
+
+Prints medians and ratios. The first fakeqpu job is timed before anything else has warmed the
+process's caches (calibration target, noise for the qubits, Aer).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from _common import bell, ms, timed  # noqa: E402
+
+SHOTS = 1000
+
+
+def main() -> None:
+    import fakeqpu
+    from fakeqpu.execution import cutting, noise
+    from qiskit_ibm_runtime import SamplerV2 as Sampler
+    from qiskit_ibm_runtime import Session
+    from qiskit_ibm_runtime.fake_provider import FakeTorino
+
+    runs: dict[str, float] = {}
+    with fakeqpu.mock_runtime(backends=["ibm_torino"], seed=1) as runtime:
+        backend = runtime.service().backend("ibm_torino")
+        circuit = bell(FakeTorino())
+        session = Session(backend=backend)
+        sampler = Sampler(mode=session)
+
+        start = time.perf_counter()
+        counts = sampler.run([circuit], shots=SHOTS).result()[0].data.meas.get_counts()
+        runs["first"] = time.perf_counter() - start
+
+        def client_job() -> None:
+            sampler.run([circuit], shots=SHOTS).result()
+
+        runs["warm"], _ = timed(client_job, 30)
+        session.close()
+
+    with fakeqpu.mock_runtime(backends=["ibm_torino"], seed=1, job_duration=0) as runtime:
+        backend = runtime.service().backend("ibm_torino")
+        instant = Sampler(mode=Session(backend=backend))
+        instant.run([circuit], shots=SHOTS).result()
+        server_time = _time_the_fake(runtime)
+
+        def instant_job() -> None:
+            instant.run([circuit], shots=SHOTS).result()
+
+        server_time.clear()
+        runs["warm_zero_duration"], _ = timed(instant_job, 30)
+        runs["server_per_job"] = sum(server_time) / 30
+
+    local = Sampler(mode=FakeTorino())
+
+    def local_job() -> None:
+        local.run([circuit], shots=SHOTS).result()
+
+    runs["local"], _ = timed(local_job, 3)
+
+    cut, qubits = cutting.cut(circuit)
+    simulator = noise.simulator("ibm_torino", qubits, cutting.physical_operations(cut, qubits))
+
+    def bare_job() -> None:
+        simulator.run(cut, shots=SHOTS).result()
+
+    runs["bare"], _ = timed(bare_job, 30)
+
+    p_bell = (counts.get("00", 0) + counts.get("11", 0)) / SHOTS
+    print(f"Bell, {SHOTS} shots, ibm_torino (qubits {qubits}); fakeqpu P(00)+P(11) = {p_bell:.3f}")
+    print(f"  fakeqpu, first job (noise data included)   {ms(runs['first'])}")
+    print(f"  fakeqpu, warm job, median of 30            {ms(runs['warm'])}   (IBM-estimate duration: result() polls)")
+    print(f"  fakeqpu, warm job, job_duration=0          {ms(runs['warm_zero_duration'])}")
+    print(f"  local testing mode, median of 3            {ms(runs['local'])}")
+    print(f"  bare Aer on the cut-down circuit, median   {ms(runs['bare'])}")
+    print(f"  local mode / fakeqpu warm                  {runs['local'] / runs['warm']:8.1f}x")
+    print(f"  fakeqpu warm / bare Aer                    {runs['warm'] / runs['bare']:8.1f}x")
+    print(f"  fakeqpu warm (job_duration=0) / bare Aer   {runs['warm_zero_duration'] / runs['bare']:8.1f}x")
+    server = runs["server_per_job"]
+    print("  where a job_duration=0 job's time goes:")
+    print(f"    inside fakeqpu (all requests of a job)     {ms(server)}   of which simulation ~{ms(runs['bare'])}")
+    print(f"    in the client (validation, QPY, requests)  {ms(runs['warm_zero_duration'] - server)}")
+
+
+def _time_the_fake(runtime: object) -> list[float]:
+    """Wrap the fake's request handler (our own object) to add up the time spent answering."""
+    spent: list[float] = []
+    app = runtime.app  # type: ignore[attr-defined]
+    handle = app.handle
+
+    def timed_handle(request: object) -> object:
+        start = time.perf_counter()
+        try:
+            return handle(request)
+        finally:
+            spent.append(time.perf_counter() - start)
+
+    runtime._interceptor._handler = timed_handle  # type: ignore[attr-defined]
+    return spent
+
+
+if __name__ == "__main__":
+    main()
