@@ -20,16 +20,16 @@ demo: $(STAMP)
 	$(PY) -m fakeqpu.demo
 
 test: $(STAMP) lint typecheck
-	$(PYTEST) -n $(WORKERS) tests docs/examples $(ACCEPTANCE)
+	$(PYTEST) -n $(WORKERS) tests docs $(ACCEPTANCE)
 
 test-project: $(STAMP)
-	$(PYTEST) -n $(WORKERS) tests docs/examples
+	$(PYTEST) -n $(WORKERS) tests docs
 
 test-acceptance: $(STAMP)
 	$(PYTEST) -n $(WORKERS) $(ACCEPTANCE)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check fakeqpu tests benchmarks docs/examples
+	$(VENV)/bin/ruff check fakeqpu tests benchmarks docs
 	$(VENV)/bin/ruff format --check fakeqpu
 
 typecheck: $(STAMP)

@@ -16,17 +16,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import bell, ms, timed  # noqa: E402
+from _common import bell, ms, timed
 
 SHOTS = 1000
 
 
 def main() -> None:
-    import fakeqpu
-    from fakeqpu.execution import cutting, noise
     from qiskit_ibm_runtime import SamplerV2 as Sampler
     from qiskit_ibm_runtime import Session
     from qiskit_ibm_runtime.fake_provider import FakeTorino
+
+    import fakeqpu
+    from fakeqpu.execution import cutting, noise
 
     runs: dict[str, float] = {}
     with fakeqpu.mock_runtime(backends=["ibm_torino"], seed=1) as runtime:
@@ -76,7 +77,9 @@ def main() -> None:
     p_bell = (counts.get("00", 0) + counts.get("11", 0)) / SHOTS
     print(f"Bell, {SHOTS} shots, ibm_torino (qubits {qubits}); fakeqpu P(00)+P(11) = {p_bell:.3f}")
     print(f"  fakeqpu, first job (noise data included)   {ms(runs['first'])}")
-    print(f"  fakeqpu, warm job, median of 30            {ms(runs['warm'])}   (IBM-estimate duration: result() polls)")
+    print(
+        f"  fakeqpu, warm job, median of 30            {ms(runs['warm'])}   (IBM-estimate duration: result() polls)"
+    )
     print(f"  fakeqpu, warm job, job_duration=0          {ms(runs['warm_zero_duration'])}")
     print(f"  local testing mode, median of 3            {ms(runs['local'])}")
     print(f"  bare Aer on the cut-down circuit, median   {ms(runs['bare'])}")
@@ -85,7 +88,9 @@ def main() -> None:
     print(f"  fakeqpu warm (job_duration=0) / bare Aer   {runs['warm_zero_duration'] / runs['bare']:8.1f}x")
     server = runs["server_per_job"]
     print("  where a job_duration=0 job's time goes:")
-    print(f"    inside fakeqpu (all requests of a job)     {ms(server)}   of which simulation ~{ms(runs['bare'])}")
+    print(
+        f"    inside fakeqpu (all requests of a job)     {ms(server)}   of which simulation ~{ms(runs['bare'])}"
+    )
     print(f"    in the client (validation, QPY, requests)  {ms(runs['warm_zero_duration'] - server)}")
 
 
