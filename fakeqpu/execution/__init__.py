@@ -56,7 +56,7 @@ def run(prepared: PreparedJob, *, seed: int, start: datetime, stop: datetime) ->
     seed = _job_seed(prepared.program_id, options, seed)
     try:
         if prepared.program_id == "sampler":
-            sampled = run_sampler(prepared.pubs, options, prepared.backend_name, seed)
+            sampled = run_sampler(prepared.pubs, prepared.backend_name, seed)
             return sampler_result_text(sampled, start, stop)
         estimated = run_estimator(prepared.pubs, options, prepared.backend_name, seed)
         return estimator_result_text(estimated, options)
@@ -84,7 +84,9 @@ def _prepare(program_id: str, params: dict[str, Any], backend_name: str) -> Prep
     except UnknownBackendError:
         raise ExecutionError(BACKEND_NOT_FOUND, f"Backend {backend_name} not found.") from None
     target = noise.backend_target(backend_name)
-    options = parse_options(program_id, params)
+    if not isinstance(params, dict):
+        raise ExecutionError(VALIDATION, "params must be an object.")
+    options = parse_options(params)
     pubs: tuple[Any, ...]
     if program_id == "sampler":
         pubs = sampler_pubs(raw_pubs(params), options, target)

@@ -157,15 +157,14 @@ def _pub_data(
 ) -> EstimatorPubData:
     pub = task.pub
     shape = tuple(pub.shape)
-    # +1/-1 outcome of each term on each shot: (N, shots) per term.
-    signs: dict[tuple[tuple[int, str], ...], NDArray[np.float64]] = {}
+    # Whether each term came out -1, per parameter set and shot: bool (N, shots) per term.
+    flips: dict[tuple[tuple[int, str], ...], NDArray[np.bool_]] = {}
     for pauli, group in plan.group_of.items():
         experiment = plan.experiments[group]
         register = experiment.circuit.cregs[-1]
         measured = sorted(plan.bases[group])
         columns = [experiment.circuit.find_bit(register[measured.index(qubit)]).index for qubit, _ in pauli]
-        parity = np.bitwise_xor.reduce(bits[group][:, :, columns], axis=2)
-        signs[pauli] = 1.0 - 2.0 * parity
+        flips[pauli] = np.bitwise_xor.reduce(bits[group][:, :, columns], axis=2)
     weights = {
         pauli: _mitigation_weight(pauli, backend_name) if options.measure_mitigation else 1.0
         for pauli in plan.group_of
@@ -186,7 +185,7 @@ def _pub_data(
                 constant += coefficient
                 continue
             group = plan.group_of[pauli]
-            values = coefficient * weights[pauli] * signs[pauli][parameter_set]
+            values = coefficient * weights[pauli] * (1.0 - 2.0 * flips[pauli][parameter_set])
             per_group[group] = per_group.get(group, 0.0) + values
         evs[index] = constant + sum(float(values.mean()) for values in per_group.values())
         variances[index] = sum(float(values.var()) / len(values) for values in per_group.values())

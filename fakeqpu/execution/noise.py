@@ -4,11 +4,13 @@
 it is given a backend whose target holds just the instructions the circuit executes (renumbered
 to the compact qubits), so Aer builds, serialises and applies a model of a few errors instead.
 
-Up to 10 qubits Aer evolves one density matrix and samples it, so exact errors are cheap. Wider
-circuits are simulated shot by shot, where the thermal-relaxation Kraus maps cost ~10 ms a shot
-at 14 qubits and forbid the stabilizer method; there each gate error is replaced by its Pauli
-twirl (what gate twirling makes of it on hardware): same Pauli fidelities, measured distributions
-within ~1 % of the exact model, and Clifford circuits of any width run on the stabilizer method.
+Up to 10 qubits exact errors are cheap: Aer evolves one density matrix and samples it (or runs
+the few shots of a small statevector). Wider circuits are simulated shot by shot, where the
+thermal-relaxation Kraus maps cost ~10 ms a shot at 14 qubits and forbid the stabilizer method;
+there each gate error is replaced by its Pauli twirl (what gate twirling makes of it on hardware;
+see `twirl.py`): the same Pauli fidelities, measured distributions within ~1 % of the exact
+model, and Clifford circuits of any width run on the stabilizer method. Idle (delay) relaxation
+is left out of these wide models.
 """
 
 from __future__ import annotations
@@ -17,16 +19,15 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from qiskit.providers import BackendV2, Options
-from qiskit.quantum_info import Chi, pauli_basis
 from qiskit.transpiler import Target
 from qiskit_aer import AerSimulator
-from qiskit_aer.noise import NoiseModel, QuantumError, pauli_error
-from qiskit_aer.noise.device import basic_device_gate_errors, basic_device_readout_errors
+from qiskit_aer.noise import NoiseModel
+from qiskit_aer.noise.device import basic_device_readout_errors
 
 from fakeqpu.backend_data import get_backend_data
 from fakeqpu.execution.cutting import Operation
+from fakeqpu.execution.twirl import twirled_gate_errors
 
 NoiseKey = tuple[str, tuple[int, ...], frozenset[Operation]]
 
@@ -111,21 +112,11 @@ def compact_target(target: Target, qubits: tuple[int, ...], operations: frozense
 
 def _pauli_twirled_model(target: Target) -> NoiseModel:
     model = NoiseModel(basis_gates=list(target.operation_names))
-    for name, qargs, error in basic_device_gate_errors(target=target):
-        model.add_quantum_error(_pauli_twirl(error), name, qargs)
+    for name, qargs, error in twirled_gate_errors(target):
+        model.add_quantum_error(error, name, qargs)
     for qargs, error in basic_device_readout_errors(target=target):
         model.add_readout_error(error, qargs)
     return model
-
-
-def _pauli_twirl(error: QuantumError) -> QuantumError:
-    num_qubits = error.num_qubits
-    # The diagonal of the chi matrix, in pauli_basis order, holds the twirled Pauli probabilities.
-    chi_diagonal = np.real(np.diag(Chi(error.to_quantumchannel()).data)) / 2**num_qubits
-    probabilities = np.clip(chi_diagonal, 0.0, None)
-    probabilities /= probabilities.sum()
-    labels = pauli_basis(num_qubits).to_labels()
-    return pauli_error([(label, float(p)) for label, p in zip(labels, probabilities, strict=True) if p > 0.0])
 
 
 class _CompactBackend(BackendV2):  # type: ignore[misc]

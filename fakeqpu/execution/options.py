@@ -1,8 +1,10 @@
-"""The primitive options a job carries (only non-default fields travel), with the server's defaults."""
+"""The primitive options a job carries (only non-default fields travel), with the server's defaults.
+
+The twirling and dynamical-decoupling defaults are the Estimator's, echoed in its result metadata.
+"""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,25 +33,24 @@ _TWIRLING_DEFAULTS: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class JobOptions:
-    default_shots: int = DEFAULT_SHOTS
+    default_shots: int | None = None
+    """As sent: the sampler falls back to 4096; for the estimator it overrides the precision."""
     default_precision: float = DEFAULT_PRECISION
-    estimator_default_shots: int | None = None
     rep_delay: float | None = None
     """Seconds, as the client sends it; None means the backend's default."""
     seed_simulator: int | None = None
     seed_estimator: int | None = None
-    resilience_level: int = DEFAULT_RESILIENCE_LEVEL
     measure_mitigation: bool = True
     dynamical_decoupling: Mapping[str, Any] = field(default_factory=lambda: dict(_DD_DEFAULTS))
     twirling: Mapping[str, Any] = field(default_factory=lambda: dict(_TWIRLING_DEFAULTS))
     meas_type: str = "classified"
 
     @property
-    def measure_twirling(self) -> bool:
-        return bool(self.twirling.get("enable_measure", True))
+    def sampler_shots(self) -> int:
+        return DEFAULT_SHOTS if self.default_shots is None else self.default_shots
 
 
-def parse_options(program_id: str, params: Mapping[str, Any]) -> JobOptions:
+def parse_options(params: Mapping[str, Any]) -> JobOptions:
     raw = params.get("options", {})
     if raw is None:
         raw = {}
@@ -62,30 +63,18 @@ def parse_options(program_id: str, params: Mapping[str, Any]) -> JobOptions:
     if level > 2:
         raise ExecutionError(VALIDATION, f"resilience_level must be 0, 1 or 2, not {level}.")
     mitigation = resilience.get("measure_mitigation")
-    twirling = {**_TWIRLING_DEFAULTS, **_section(raw, "twirling")}
-    if program_id == "sampler":
-        twirling["enable_measure"] = bool(_section(raw, "twirling").get("enable_measure", False))
+    default_shots = raw.get("default_shots")
     return JobOptions(
-        default_shots=_int(raw.get("default_shots", DEFAULT_SHOTS), "default_shots", minimum=1),
+        default_shots=None if default_shots is None else _int(default_shots, "default_shots", minimum=1),
         default_precision=_precision(raw.get("default_precision", DEFAULT_PRECISION)),
-        estimator_default_shots=(
-            None
-            if raw.get("default_shots") is None or program_id != "estimator"
-            else _int(raw["default_shots"], "default_shots", minimum=1)
-        ),
         rep_delay=_optional_float(execution.get("rep_delay"), "execution.rep_delay"),
         seed_simulator=_optional_int(simulator.get("seed_simulator"), "simulator.seed_simulator"),
         seed_estimator=_optional_int(raw.get("seed_estimator"), "seed_estimator"),
-        resilience_level=level,
         measure_mitigation=level >= 1 if mitigation is None else bool(mitigation),
         dynamical_decoupling={**_DD_DEFAULTS, **_section(raw, "dynamical_decoupling")},
-        twirling=twirling,
+        twirling={**_TWIRLING_DEFAULTS, **_section(raw, "twirling")},
         meas_type=str(execution.get("meas_type", "classified")),
     )
-
-
-def shots_for_precision(precision: float) -> int:
-    return math.ceil(1.0 / precision**2)
 
 
 def _section(raw: Mapping[str, Any], name: str) -> Mapping[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,7 @@ from fakeqpu.execution.errors import (
     VALIDATION,
     ExecutionError,
 )
-from fakeqpu.execution.options import JobOptions, shots_for_precision
+from fakeqpu.execution.options import JobOptions
 
 _PAULI_LETTERS = frozenset("IXYZ")
 
@@ -43,12 +44,14 @@ def raw_pubs(params: Any) -> Sequence[Any]:
 
 
 def sampler_pubs(pubs: Sequence[Any], options: JobOptions, target: Target) -> tuple[Any, ...]:
+    if options.meas_type != "classified":
+        raise ExecutionError(INCOMPATIBLE, f"fakeqpu does not simulate meas_type={options.meas_type!r}.")
     out = []
     for index, raw in enumerate(pubs):
         items = _pub_items(raw, index, max_len=3)
         _check_circuit(items[0], index, target)
         try:
-            pub = SamplerPub.coerce(tuple(items), shots=options.default_shots)
+            pub = SamplerPub.coerce(tuple(items), shots=options.sampler_shots)
         except Exception as exc:
             raise _malformed(index, exc) from None
         _check_registers(pub.circuit, index)
@@ -74,11 +77,15 @@ def estimator_pubs(pubs: Sequence[Any], options: JobOptions, target: Target) -> 
             pub = EstimatorPub.coerce(tuple(items), precision=options.default_precision)
         except Exception as exc:
             raise _malformed(index, exc) from None
-        if precision is None and options.estimator_default_shots is not None:
-            shots = options.estimator_default_shots
-            pub = EstimatorPub(pub.circuit, pub.observables, pub.parameter_values, shots**-0.5, False)
+        if precision is None and options.default_shots is not None:
+            shots = options.default_shots
+            pub = EstimatorPub(
+                pub.circuit, pub.observables, pub.parameter_values, precision=shots**-0.5, validate=False
+            )
+        elif pub.precision > 0:
+            shots = math.ceil(1.0 / pub.precision**2)
         else:
-            shots = shots_for_precision(pub.precision)
+            raise ExecutionError(INCOMPATIBLE, f"PUB {index}: precision must be positive.")
         out.append(EstimatorTask(pub, shots))
     return tuple(out)
 

@@ -12,8 +12,6 @@ from qiskit.primitives import BitArray
 
 from fakeqpu.execution import noise
 from fakeqpu.execution.cutting import cut, physical_operations
-from fakeqpu.execution.errors import INCOMPATIBLE, ExecutionError
-from fakeqpu.execution.options import JobOptions
 from fakeqpu.execution.simulate import Experiment, bindings, sample
 
 
@@ -25,11 +23,7 @@ class SamplerPubData:
     circuit_metadata: dict[str, Any]
 
 
-def run_sampler(
-    pubs: Sequence[Any], options: JobOptions, backend_name: str, seed: int
-) -> list[SamplerPubData]:
-    if options.meas_type != "classified":
-        raise ExecutionError(INCOMPATIBLE, f"fakeqpu does not simulate meas_type={options.meas_type!r}.")
+def run_sampler(pubs: Sequence[Any], backend_name: str, seed: int) -> list[SamplerPubData]:
     experiments = [_experiment(pub, backend_name) for pub in pubs]
     outcomes = sample(experiments, seed)
     return [

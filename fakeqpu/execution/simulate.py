@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,13 +13,20 @@ from qiskit.circuit import QuantumCircuit
 
 from fakeqpu.execution.errors import INCOMPATIBLE, ExecutionError
 
+_STATEVECTOR_MAX_QUBITS = 20
+_CLIFFORD_GATES = frozenset(
+    {"id", "x", "y", "z", "h", "s", "sdg", "sx", "sxdg", "cx", "cy", "cz", "swap", "ecr", "iswap"}
+)
+_NOT_GATES = frozenset({"measure", "reset", "barrier", "delay"})
+_ROTATIONS = frozenset({"rz", "rx", "ry", "p", "rzz"})
+
 
 @dataclass(frozen=True)
 class Experiment:
     circuit: QuantumCircuit
     bindings: NDArray[np.float64]
     """(N, len(circuit.parameters)), columns in `circuit.parameters` order; (1, 0) when unparameterised."""
-    simulator: Any
+    simulator: Any  # AerSimulator
     noise_key: Hashable
     shots: int
 
@@ -45,7 +53,7 @@ def sample(experiments: Sequence[Experiment], seed: int) -> list[NDArray[np.bool
 
 
 def _run_seed(seed: int, run_index: int) -> int:
-    return int(np.random.SeedSequence([seed, run_index]).generate_state(1)[0])
+    return int(np.random.SeedSequence([seed % 2**64, run_index]).generate_state(1)[0])
 
 
 def _run(batch: Sequence[Experiment], seed: int) -> list[NDArray[np.bool_]]:
@@ -63,22 +71,26 @@ def _run(batch: Sequence[Experiment], seed: int) -> list[NDArray[np.bool_]]:
             circuits.extend([experiment.circuit] * len(experiment.bindings))
             binds.extend({} for _ in range(len(experiment.bindings)))
     shots = batch[0].shots
-    try:
-        result = (
-            batch[0]
-            .simulator.run(
-                circuits,
-                parameter_binds=binds if any(binds) else None,
-                shots=shots,
-                seed_simulator=seed,
-                memory=True,
+    for method in _methods(circuits):
+        try:
+            result = (
+                batch[0]
+                .simulator.run(
+                    circuits,
+                    parameter_binds=binds if any(binds) else None,
+                    shots=shots,
+                    seed_simulator=seed,
+                    memory=True,
+                    method=method,
+                )
+                .result()
             )
-            .result()
-        )
-    except Exception as exc:
-        raise ExecutionError(INCOMPATIBLE, f"The simulator rejected the circuits: {exc}") from None
-    if not result.success:
-        raise ExecutionError(INCOMPATIBLE, f"The simulator failed: {result.status}")
+        except Exception as exc:
+            raise ExecutionError(INCOMPATIBLE, f"fakeqpu could not simulate the circuits: {exc}") from None
+        if result.success:
+            break
+    else:
+        raise ExecutionError(INCOMPATIBLE, f"fakeqpu could not simulate the circuits: {result.status}")
     outputs = iter(result.results)
     return [
         np.stack(
@@ -89,6 +101,35 @@ def _run(batch: Sequence[Experiment], seed: int) -> list[NDArray[np.bool_]]:
         )
         for experiment in batch
     ]
+
+
+def _methods(circuits: Sequence[QuantumCircuit]) -> tuple[str, ...]:
+    """Aer methods to try in turn (Aer refuses one it cannot apply before simulating anything).
+
+    Past ~20 qubits a statevector per shot is hopeless: Clifford circuits go to the stabilizer
+    method, anything else to matrix product states, fine for the low-entanglement circuits of tests.
+    """
+    if max(circuit.num_qubits for circuit in circuits) <= _STATEVECTOR_MAX_QUBITS:
+        return ("automatic",)
+    if all(_looks_clifford(circuit) for circuit in circuits):
+        return ("stabilizer", "matrix_product_state")
+    return ("matrix_product_state",)
+
+
+def _looks_clifford(circuit: QuantumCircuit) -> bool:
+    for instruction in circuit.data:
+        operation = instruction.operation
+        if operation.name in _CLIFFORD_GATES or operation.name in _NOT_GATES:
+            continue
+        if operation.name not in _ROTATIONS or len(operation.params) != 1:
+            return False
+        try:
+            quarter_turns = float(operation.params[0]) / (math.pi / 2)
+        except TypeError:
+            return False  # still a parameter: its value decides
+        if abs(quarter_turns - round(quarter_turns)) > 1e-9:
+            return False
+    return True
 
 
 def _bits(memory: Sequence[str] | None, shots: int, num_clbits: int) -> NDArray[np.bool_]:

@@ -64,23 +64,14 @@ def test_circuit_wider_than_the_backend_is_1520(raw_params):
 
 @pytest.mark.parametrize(
     "pub",
-    [
-        ["not a circuit", np.array([]), 10],
-        [],
-        [None],
-        "garbage",
-        42,
-        ["bell", np.array([]), 10, "extra", "items"],
-    ],
+    [["not a circuit", np.array([]), 10], [], [None], "garbage", 42],
 )
-def test_malformed_pubs_are_1521(raw_params, bell_isa, pub):
-    pub = (
-        [bell_isa if isinstance(item, str) and item == "bell" else item for item in pub]
-        if isinstance(pub, list)
-        else pub
-    )
-
+def test_malformed_pubs_are_1521(raw_params, pub):
     assert _fails("sampler", raw_params(pub)).code == 1521
+
+
+def test_pub_with_too_many_items_is_1521(raw_params, bell_isa):
+    assert _fails("sampler", raw_params([bell_isa, np.array([]), 10, "extra"])).code == 1521
 
 
 def test_wrong_number_of_parameter_values_is_1521(raw_params, sweep_isa):
@@ -117,3 +108,17 @@ def test_unknown_program_is_1002(raw_params, bell_isa):
 
 def test_unknown_backend_is_1007(raw_params, bell_isa):
     assert _fails("sampler", raw_params([bell_isa, np.array([]), 10]), backend="ibm_nowhere").code == 1007
+
+
+def test_zero_precision_is_1521(raw_params, good_bell_unmeasured):
+    label = "I" * 34 + "Z" + "I" * 98
+
+    assert (
+        _fails("estimator", raw_params([good_bell_unmeasured, {label: 1.0}, np.array([]), 0.0])).code == 1521
+    )
+
+
+def test_kerneled_measurements_are_refused_not_faked(raw_params, bell_isa):
+    params = raw_params([bell_isa, np.array([]), 10], execution={"meas_type": "kerneled"})
+
+    assert _fails("sampler", params).code == 1521
