@@ -38,6 +38,16 @@ _CLEARED_ENV = (
 )
 
 
+_RUNNING: list[FakeRuntime] = []  # started fakes, innermost last
+
+
+def current() -> FakeRuntime:
+    """The innermost running fake: for code under `@mock_runtime()` that needs its clock or timeline."""
+    if not _RUNNING:
+        raise RuntimeError("no fakeqpu runtime is running: use `with fakeqpu.mock_runtime():` or a fixture")
+    return _RUNNING[-1]
+
+
 class FakeRuntime:
     """A running fake IBM Quantum Platform: its clock, its service model, and the client's view of it."""
 
@@ -75,11 +85,14 @@ class FakeRuntime:
         self._set_env()
         self.clock.start()
         self._interceptor.start()
+        _RUNNING.append(self)
         return self
 
     def stop(self) -> None:
         if not self.active:
             return
+        if self in _RUNNING:
+            _RUNNING.remove(self)
         self._interceptor.stop()
         self.clock.stop()
         self._restore_env()
