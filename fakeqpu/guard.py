@@ -8,13 +8,9 @@ from __future__ import annotations
 
 import httpx
 import requests
-import responses
-import respx
 from respx.models import AllMockedAssertionError
 
-from fakeqpu.transport import IBM_URL, NOT_IBM_URL
-
-_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+from fakeqpu.transport import IbmHostPatch
 
 
 class RealIbmRequestBlocked(requests.ConnectionError):
@@ -32,35 +28,18 @@ def blocked_message(method: str, url: str) -> str:
 
 class RealTrafficGuard:
     def __init__(self) -> None:
-        self._requests_mock: responses.RequestsMock | None = None
-        self._httpx_mock: respx.MockRouter | None = None
+        self._patch = IbmHostPatch(self._refuse_requests, self._refuse_httpx)
         self.blocked: list[str] = []
 
     @property
     def installed(self) -> bool:
-        return self._requests_mock is not None
+        return self._patch.active
 
     def install(self) -> None:
-        if self.installed:
-            return
-        mock = responses.RequestsMock(assert_all_requests_are_fired=False)
-        for method in _METHODS:
-            mock.add_callback(method, IBM_URL, callback=self._refuse_requests)
-        mock.add_passthru(NOT_IBM_URL)
-        router = respx.MockRouter(assert_all_called=False, assert_all_mocked=False)
-        router.route(url__regex=IBM_URL.pattern).mock(side_effect=self._refuse_httpx)
-        router.route().pass_through()
-        mock.start()
-        router.start()
-        self._requests_mock, self._httpx_mock = mock, router
+        self._patch.start()
 
     def uninstall(self) -> None:
-        if self._httpx_mock is not None:
-            self._httpx_mock.stop()
-        if self._requests_mock is not None:
-            self._requests_mock.stop()
-            self._requests_mock.reset()
-        self._requests_mock = self._httpx_mock = None
+        self._patch.stop()
 
     def _refuse_requests(self, prepared: requests.PreparedRequest) -> RealIbmRequestBlocked:
         message = blocked_message(prepared.method or "GET", prepared.url or "")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import requests
@@ -24,11 +25,20 @@ NOT_IBM_URL = re.compile(r"^https?://(?!([^/?#@]*\.)?ibm\.com(:\d+)?([/?#]|$))",
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
-class Interceptor:
-    """Answers IBM hosts with `handler` while started. Nestable: the innermost started one answers."""
+class IbmHostPatch:
+    """The mechanics: while started, `requests` and `httpx` calls to IBM hosts go to two callbacks.
 
-    def __init__(self, handler: Handler) -> None:
-        self._handler = handler
+    Stackable: a patch started later answers first, and the earlier one again once it stops.
+    `on_requests` returns `(status, headers, body)`, or an exception that `responses` raises.
+    """
+
+    def __init__(
+        self,
+        on_requests: Callable[[requests.PreparedRequest], Any],
+        on_httpx: Callable[[httpx.Request], httpx.Response],
+    ) -> None:
+        self._on_requests = on_requests
+        self._on_httpx = on_httpx
         self._requests_mock: responses.RequestsMock | None = None
         self._httpx_mock: respx.MockRouter | None = None
 
@@ -41,7 +51,7 @@ class Interceptor:
             return
         mock = responses.RequestsMock(assert_all_requests_are_fired=False)
         for method in _METHODS:
-            mock.add_callback(method, IBM_URL, callback=self._on_requests)
+            mock.add_callback(method, IBM_URL, callback=self._forget_calls_then(self._on_requests))
         mock.add_passthru(NOT_IBM_URL)
         router = respx.MockRouter(assert_all_called=False, assert_all_mocked=False)
         router.route(url__regex=IBM_URL.pattern).mock(side_effect=self._on_httpx)
@@ -58,10 +68,36 @@ class Interceptor:
             self._requests_mock.reset()
         self._requests_mock = self._httpx_mock = None
 
+    def _forget_calls_then(
+        self, callback: Callable[[requests.PreparedRequest], Any]
+    ) -> Callable[[requests.PreparedRequest], Any]:
+        def wrapped(prepared: requests.PreparedRequest) -> Any:
+            if self._requests_mock is not None:
+                # responses keeps every call: without this, a long test would grow without bound
+                self._requests_mock.calls.reset()
+            return callback(prepared)
+
+        return wrapped
+
+
+class Interceptor:
+    """Answers IBM hosts with `handler` while started. Nestable: the innermost started one answers."""
+
+    def __init__(self, handler: Handler) -> None:
+        self._handler = handler
+        self._patch = IbmHostPatch(self._on_requests, self._on_httpx)
+
+    @property
+    def active(self) -> bool:
+        return self._patch.active
+
+    def start(self) -> None:
+        self._patch.start()
+
+    def stop(self) -> None:
+        self._patch.stop()
+
     def _on_requests(self, prepared: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
-        if self._requests_mock is not None:
-            # responses keeps every call: without this, a long test would grow without bound
-            self._requests_mock.calls.reset()
         body = prepared.body if isinstance(prepared.body, bytes | str) else b""
         request = Request.build(prepared.method or "GET", prepared.url or "", prepared.headers, body)
         response = self._handler(request)

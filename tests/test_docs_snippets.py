@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = {path: path.read_text() for path in (ROOT / "docs" / "examples").glob("*_example.py")}
+EXAMPLES = {path: path.read_text() for path in (ROOT / "docs" / "examples").glob("*.py")}
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 SNIPPET = re.compile(r"```python\n(.*?)```", re.DOTALL)
 
@@ -28,4 +28,4 @@ def test_there_are_snippets_and_examples():
 
 @pytest.mark.parametrize(("where", "code"), snippets(), ids=[w for w, _ in snippets()])
 def test_snippet_is_part_of_an_example_file(where, code):
-    assert any(code in text for text in EXAMPLES.values()), f"{where} is not an excerpt of docs/examples/*"
+    assert any(code in text for text in EXAMPLES.values()), f"{where} is not an excerpt of docs/examples/*.py"

@@ -7,29 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from freezegun import freeze_time
-from qiskit import QuantumCircuit
-from qiskit.transpiler import generate_preset_pass_manager
-from qiskit_ibm_runtime import IBMBackend
 from qiskit_ibm_runtime import SamplerV2 as Sampler
 
 import fakeqpu
 
 pytestmark = pytest.mark.fakeqpu_only(reason="an example of the fake: nothing to learn from IBM")
-
-_ISA: dict[str, QuantumCircuit] = {}
-
-
-@pytest.fixture
-def bell(fake_backend: IBMBackend) -> QuantumCircuit:
-    """A Bell circuit transpiled for `fake_backend`, built once per backend and module."""
-    if fake_backend.name not in _ISA:
-        circuit = QuantumCircuit(2)
-        circuit.h(0)
-        circuit.cx(0, 1)
-        circuit.measure_all()
-        pass_manager = generate_preset_pass_manager(backend=fake_backend, optimization_level=1)
-        _ISA[fake_backend.name] = pass_manager.run(circuit)
-    return _ISA[fake_backend.name]
 
 
 @pytest.mark.fakeqpu(job_duration=5)

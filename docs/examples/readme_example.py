@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from qiskit import QuantumCircuit
-from qiskit.transpiler import generate_preset_pass_manager
 from qiskit_ibm_runtime import QiskitRuntimeService
 from qiskit_ibm_runtime import SamplerV2 as Sampler
 
 import fakeqpu
-
-
-@pytest.fixture
-def bell(fake_backend):
-    circuit = QuantumCircuit(2)
-    circuit.h(0)
-    circuit.cx(0, 1)
-    circuit.measure_all()
-    return generate_preset_pass_manager(backend=fake_backend, optimization_level=1).run(circuit)
 
 
 @pytest.mark.fakeqpu(job_duration=5)

@@ -8,28 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from qiskit import QuantumCircuit
-from qiskit.transpiler import generate_preset_pass_manager
-from qiskit_ibm_runtime import IBMBackend
 from qiskit_ibm_runtime import SamplerV2 as Sampler
 from qiskit_ibm_runtime.exceptions import RuntimeJobTimeoutError
 
 pytestmark = pytest.mark.fakeqpu_only(reason="an example of the fake: nothing to learn from IBM")
-
-_ISA: dict[str, QuantumCircuit] = {}
-
-
-@pytest.fixture
-def bell(fake_backend: IBMBackend) -> QuantumCircuit:
-    """A Bell circuit transpiled for `fake_backend`, built once per backend and module."""
-    if fake_backend.name not in _ISA:
-        circuit = QuantumCircuit(2)
-        circuit.h(0)
-        circuit.cx(0, 1)
-        circuit.measure_all()
-        pass_manager = generate_preset_pass_manager(backend=fake_backend, optimization_level=1)
-        _ISA[fake_backend.name] = pass_manager.run(circuit)
-    return _ISA[fake_backend.name]
 
 
 def wait_until_idle(session, poll_seconds: float = 5) -> None:
