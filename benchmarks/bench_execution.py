@@ -77,9 +77,7 @@ def main() -> None:
     p_bell = (counts.get("00", 0) + counts.get("11", 0)) / SHOTS
     print(f"Bell, {SHOTS} shots, ibm_torino (qubits {qubits}); fakeqpu P(00)+P(11) = {p_bell:.3f}")
     print(f"  fakeqpu, first job (noise data included)   {ms(runs['first'])}")
-    print(
-        f"  fakeqpu, warm job, median of 30            {ms(runs['warm'])}   (IBM-estimate duration: result() polls)"
-    )
+    print(f"  fakeqpu, warm job, median of 30            {ms(runs['warm'])}   (result() polls)")
     print(f"  fakeqpu, warm job, job_duration=0          {ms(runs['warm_zero_duration'])}")
     print(f"  local testing mode, median of 3            {ms(runs['local'])}")
     print(f"  bare Aer on the cut-down circuit, median   {ms(runs['bare'])}")
@@ -88,9 +86,8 @@ def main() -> None:
     print(f"  fakeqpu warm (job_duration=0) / bare Aer   {runs['warm_zero_duration'] / runs['bare']:8.1f}x")
     server = runs["server_per_job"]
     print("  where a job_duration=0 job's time goes:")
-    print(
-        f"    inside fakeqpu (all requests of a job)     {ms(server)}   of which simulation ~{ms(runs['bare'])}"
-    )
+    print(f"    inside fakeqpu (all requests of a job)     {ms(server)}")
+    print(f"      of which simulation, about               {ms(runs['bare'])}")
     print(f"    in the client (validation, QPY, requests)  {ms(runs['warm_zero_duration'] - server)}")
 
 
