@@ -74,6 +74,18 @@ def main() -> None:
 
     runs["bare"], _ = timed(bare_job, 30)
 
+    from qiskit_aer import AerSimulator
+    from qiskit_aer.noise import NoiseModel
+
+    operations = cutting.physical_operations(cut, qubits)
+
+    def bare_job_building_noise() -> None:
+        target = noise.compact_target(noise.backend_target("ibm_torino"), qubits, operations)
+        model = NoiseModel.from_backend(noise._CompactBackend(target))
+        AerSimulator(noise_model=model).run(cut, shots=SHOTS).result()
+
+    runs["bare_with_noise"], _ = timed(bare_job_building_noise, 10)
+
     p_bell = (counts.get("00", 0) + counts.get("11", 0)) / SHOTS
     print(f"Bell, {SHOTS} shots, ibm_torino (qubits {qubits}); fakeqpu P(00)+P(11) = {p_bell:.3f}")
     print(f"  fakeqpu, first job (noise data included)   {ms(runs['first'])}")
@@ -84,6 +96,8 @@ def main() -> None:
     print(f"  local mode / fakeqpu warm                  {runs['local'] / runs['warm']:8.1f}x")
     print(f"  fakeqpu warm / bare Aer                    {runs['warm'] / runs['bare']:8.1f}x")
     print(f"  fakeqpu warm (job_duration=0) / bare Aer   {runs['warm_zero_duration'] / runs['bare']:8.1f}x")
+    print(f"  bare Aer, building the 2-qubit noise model {ms(runs['bare_with_noise'])}")
+    print(f"  fakeqpu warm / that                        {runs['warm'] / runs['bare_with_noise']:8.1f}x")
     server = runs["server_per_job"]
     print("  where a job_duration=0 job's time goes:")
     print(f"    inside fakeqpu (all requests of a job)     {ms(server)}")
