@@ -206,8 +206,11 @@ class Engine:
         if session is None:
             return
         session.last_job_completed = at
-        if not session.closed and not session.accepting_jobs and not self.has_outstanding(session):
-            session.close(at, REASON_JOBS_DONE)
+        if not self.has_outstanding(session):
+            if session.closed:
+                session.stop_usage(at)  # closed while this job ran: usage ends with it
+            elif not session.accepting_jobs:
+                session.close(at, REASON_JOBS_DONE)
         self._mark(session, at)
 
     # -- operations ----------------------------------------------------------------------------------
@@ -271,7 +274,9 @@ class Engine:
 
     def close_session(self, session: Session, reason: str, *, queued_status: str, at: datetime) -> None:
         """Close at once: the running job finishes, queued ones end with 1217."""
-        session.close(at, reason)
+        qpu = self.qpus.get(session.backend_name)
+        job_running = qpu is not None and qpu.running is not None and qpu.running.session_id == session.id
+        session.close(at, reason, job_running=job_running)
         self._mark(session, at)
         for qpu in self.qpus.values():
             for job in [j for j in qpu.queue if j.session_id == session.id]:

@@ -87,12 +87,18 @@ class Session:
 
     def deactivate(self, now: datetime) -> None:
         self.holds_priority = False
+        self.stop_usage(now)
+
+    def stop_usage(self, now: datetime) -> None:
         if self.active_since is not None:
             self.usage_seconds += (now - self.active_since).total_seconds()
             self.active_since = None
 
-    def close(self, now: datetime, reason: str) -> None:
-        self.deactivate(now)
+    def close(self, now: datetime, reason: str, *, job_running: bool = False) -> None:
+        """Close at `now`. While a job still runs, usage goes on until the job ends (sem §1.6)."""
+        self.holds_priority = False
+        if not job_running:
+            self.stop_usage(now)
         self.accepting_jobs = False
         self.closed = True
         self.closed_at = now
