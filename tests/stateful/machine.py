@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 
@@ -240,7 +239,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         see them)."""
         self.driver = type(self).make_driver(Config(job_duration, interactive_ttl, max_ttl))
         rules = Rules.for_plan("premium", interactive_ttl=interactive_ttl, max_ttl=max_ttl)
-        rules = replace(rules, usage_until_last_job=not known_bugs.USAGE_STOPS_AT_CLOSE)
+        rules = known_bugs.adjust(rules)
         self._model = SessionModel(rules, start=self.driver.now(), job_duration=job_duration)
         handles = []
         for mode, lifetime, jobs in heads:

@@ -1,7 +1,7 @@
 """One test per bug the lifecycle machines found, in the shortest form the machine shrank it to.
 
-A bug not fixed yet is a strict xfail (and a flag in known_bugs.py that lets the machines tolerate it):
-when the fix lands the test passes, strict xfail fails it, and the marker and the flag go together.
+A bug not fixed yet is a strict xfail here, tolerated by the machines through known_bugs.py; when its
+fix lands the test passes, strict xfail fails it, and the marker and the tolerance go together.
 """
 
 from __future__ import annotations
@@ -13,16 +13,8 @@ from qiskit_ibm_runtime import Session
 from fakeqpu.service.sessions import BATCH
 from tests.service.world import World
 
-from . import known_bugs
-
-USAGE_STOPS_AT_CLOSE = pytest.mark.xfail(
-    known_bugs.USAGE_STOPS_AT_CLOSE,
-    strict=True,
-    reason="service bug: usage of a session closed while its job runs stops at the close (known_bugs.py)",
-)
-
-
-# -- usage after a close while a job runs (sem §1.6: "whichever happens last") ------------------------
+# -- usage after a close while a job runs (sem §1.6: "whichever happens last"). Fixed. -----------------
+# Usage stopped at the close; the QPU stays committed to the session until its running job ends.
 # Found by the service machine:
 #   state.start(job_duration=1.5, interactive_ttl=None, max_ttl=None)
 #   sessions_0 = state.open_session(max_time=None, mode='dedicated')
@@ -31,7 +23,6 @@ USAGE_STOPS_AT_CLOSE = pytest.mark.xfail(
 #   state.teardown()   -> usage: model 1.5, fake 0.0
 
 
-@USAGE_STOPS_AT_CLOSE
 @pytest.mark.fakeqpu(job_duration=30)
 def test_usage_of_a_cancelled_session_runs_until_its_running_job_completes(fake_backend, qpu_clock, bell):
     session = Session(backend=fake_backend)
@@ -44,7 +35,6 @@ def test_usage_of_a_cancelled_session_runs_until_its_running_job_completes(fake_
     assert session.usage() == pytest.approx(30)  # the QPU was committed to the session until the job ended
 
 
-@USAGE_STOPS_AT_CLOSE
 def test_usage_of_a_session_closed_by_max_ttl_runs_until_its_running_job_completes():
     w = World()
     s = w.session(max_ttl=100)
