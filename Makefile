@@ -3,8 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-SHARED ?= ../shared
-ACCEPTANCE := $(SHARED)/acceptance
+ACCEPTANCE ?= ../shared/acceptance
 PYTEST := $(PY) -m pytest -c pyproject.toml --rootdir=.
 WORKERS ?= 2
 # Acceptance tests that are wrong about the real service, with the evidence in docs/fidelity.md

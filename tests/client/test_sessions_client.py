@@ -7,29 +7,15 @@ from qiskit_ibm_runtime import Batch, Session
 from qiskit_ibm_runtime import SamplerV2 as Sampler
 from qiskit_ibm_runtime.exceptions import IBMInputValueError
 
+from tests.contract.helpers import DETAIL_FIELDS
+
 IN_ACCEPT = "In progress, accepting new jobs"
 IN_NOT_ACCEPT = "In progress, not accepting new jobs"
 
 
 def test_details_fill_every_field(fake_session, fake_backend):
     details = fake_session.details()
-    assert set(details) >= {
-        "id",
-        "backend_name",
-        "interactive_timeout",
-        "max_time",
-        "active_timeout",
-        "state",
-        "accepting_jobs",
-        "last_job_started",
-        "last_job_completed",
-        "started_at",
-        "closed_at",
-        "activated_at",
-        "mode",
-        "usage_time",
-        "timestamps",
-    }
+    assert set(details) >= DETAIL_FIELDS
     assert details["active_timeout"] == 8 * 3600
     assert details["usage_time"] is None
     assert len(details["id"]) == 36
