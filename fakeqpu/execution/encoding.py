@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from qiskit_ibm_runtime import RuntimeEncoder
 
 from fakeqpu.execution.estimator import EstimatorPubData
@@ -55,27 +57,57 @@ def estimator_result_text(pubs: Sequence[EstimatorPubData], options: JobOptions)
             "target_precision": pub.precision,
             "shots": pub.shots,
             "circuit_metadata": pub.circuit_metadata,
-            "resilience": {},
+            "resilience": {"zne": {"extrapolator": options.zne_extrapolators[0]}}
+            if options.zne_mitigation
+            else {},
         }
         if pub.num_randomizations is not None:
             metadata["num_randomizations"] = pub.num_randomizations
-        fields = {
-            "evs": ("ndarray", pub.evs),
-            "stds": ("ndarray", pub.stds),
-            "ensemble_standard_error": ("ndarray", pub.stds),
-        }
+        fields = {"evs": ("ndarray", pub.evs), "stds": ("ndarray", pub.stds)}
+        if options.zne_mitigation:
+            fields.update(_zne_fields(pub, options))
+        else:
+            fields["ensemble_standard_error"] = ("ndarray", pub.stds)
         pub_results.append(_typed("PubResult", {"data": _data_bin(pub.shape, fields), "metadata": metadata}))
+    resilience: dict[str, Any] = {
+        "measure_mitigation": options.measure_mitigation,
+        "zne_mitigation": options.zne_mitigation,
+        "pec_mitigation": options.pec_mitigation,
+    }
+    if options.zne_mitigation:
+        resilience["zne"] = {
+            "noise_factors": list(options.zne_noise_factors),
+            "extrapolator": list(options.zne_extrapolators),
+            "extrapolated_noise_factors": list(options.zne_extrapolated_noise_factors),
+        }
     result_metadata = {
         "dynamical_decoupling": dict(options.dynamical_decoupling),
         "twirling": dict(options.twirling),
-        "resilience": {
-            "measure_mitigation": options.measure_mitigation,
-            "zne_mitigation": False,
-            "pec_mitigation": False,
-        },
+        "resilience": resilience,
         "version": 2,
     }
     return _dumps(_typed("PrimitiveResult", {"pub_results": pub_results, "metadata": result_metadata}))
+
+
+def _zne_fields(pub: EstimatorPubData, options: JobOptions) -> dict[str, tuple[str, Any]]:
+    """The ZNE data fields in IBM's shapes. Noise is not amplified (see docs/fidelity.md): every noise
+    factor reads the unamplified estimate, so every extrapolator returns it unchanged."""
+    factors = len(options.zne_noise_factors)
+    points = (len(options.zne_extrapolators), len(options.zne_extrapolated_noise_factors))
+
+    def per_factor(values: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.repeat(values[..., np.newaxis], factors, axis=-1)
+
+    def extrapolated(values: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.broadcast_to(values[..., np.newaxis, np.newaxis], (*values.shape, *points)).copy()
+
+    return {
+        "evs_noise_factors": ("ndarray", per_factor(pub.evs)),
+        "stds_noise_factors": ("ndarray", per_factor(pub.stds)),
+        "ensemble_stds_noise_factors": ("ndarray", per_factor(pub.stds)),
+        "evs_extrapolated": ("ndarray", extrapolated(pub.evs)),
+        "stds_extrapolated": ("ndarray", extrapolated(pub.stds)),
+    }
 
 
 def _data_bin(shape: tuple[int, ...], fields: dict[str, tuple[str, Any]]) -> dict[str, Any]:

@@ -40,6 +40,7 @@ class EstimatorPubData:
     evs: NDArray[np.float64]
     stds: NDArray[np.float64]
     shots: int
+    """Shots executed: num_randomizations × shots_per_randomization when twirling, as IBM reports it."""
     precision: float
     num_randomizations: int | None
     circuit_metadata: dict[str, Any]
@@ -58,7 +59,7 @@ class _Plan:
 def run_estimator(
     tasks: Sequence[EstimatorTask], options: JobOptions, backend_name: str, seed: int
 ) -> list[EstimatorPubData]:
-    plans = [_plan(task, backend_name) for task in tasks]
+    plans = [_plan(task, backend_name, _executed_shots(options, task.shots)) for task in tasks]
     experiments = [experiment for plan in plans for experiment in plan.experiments]
     outcomes = iter(sample(experiments, seed))
     results = []
@@ -68,7 +69,7 @@ def run_estimator(
     return results
 
 
-def _plan(task: EstimatorTask, backend_name: str) -> _Plan:
+def _plan(task: EstimatorTask, backend_name: str, shots: int) -> _Plan:
     pub = task.pub
     num_qubits = pub.circuit.num_qubits
     observables = [
@@ -85,7 +86,7 @@ def _plan(task: EstimatorTask, backend_name: str) -> _Plan:
     )
     simulator = noise.simulator(backend_name, qubits, operations)
     experiments = [
-        Experiment(basis_circuit, parameter_sets, simulator, (qubits, operations), task.shots)
+        Experiment(basis_circuit, parameter_sets, simulator, (qubits, operations), shots)
         for basis_circuit in basis_circuits
     ]
     return _Plan(observables, group_of, bases, experiments)
@@ -189,13 +190,15 @@ def _pub_data(
             per_group[group] = per_group.get(group, 0.0) + values
         evs[index] = constant + sum(float(values.mean()) for values in per_group.values())
         variances[index] = sum(float(values.var()) / len(values) for values in per_group.values())
+    randomizations = _randomizations(options, task.shots)
     return EstimatorPubData(
         shape=shape,
         evs=evs,
-        stds=np.sqrt(variances),
-        shots=task.shots,
+        # np.sqrt of a 0-d array is a numpy scalar; IBM returns a 0-d ndarray, like evs
+        stds=np.asarray(np.sqrt(variances), dtype=np.float64),
+        shots=_executed_shots(options, task.shots),
         precision=float(pub.precision),
-        num_randomizations=_num_randomizations(options, task.shots),
+        num_randomizations=randomizations[0] if randomizations else None,
         circuit_metadata=dict(pub.circuit.metadata or {}),
     )
 
@@ -212,14 +215,22 @@ def _mitigation_weight(pauli: tuple[tuple[int, str], ...], backend_name: str) ->
     return 1.0 / fidelity if abs(fidelity) > _MIN_READOUT_FIDELITY else 1.0
 
 
-def _num_randomizations(options: JobOptions, shots: int) -> int | None:
+def _randomizations(options: JobOptions, shots: int) -> tuple[int, int] | None:
+    """(num_randomizations, shots_per_randomization) when twirling, by the rules of IBM's TwirlingOptions."""
     twirling = options.twirling
     if not (twirling.get("enable_gates") or twirling.get("enable_measure")):
         return None
-    requested = twirling.get("num_randomizations", "auto")
-    if isinstance(requested, int):
-        return requested
-    per_randomization = twirling.get("shots_per_randomization", "auto")
-    if not isinstance(per_randomization, int):
-        per_randomization = max(64, math.ceil(shots / 32))
-    return math.ceil(shots / per_randomization)
+    count = twirling.get("num_randomizations", "auto")
+    per = twirling.get("shots_per_randomization", "auto")
+    if isinstance(count, int) and isinstance(per, int):
+        return count, per
+    if isinstance(count, int):
+        return count, math.ceil(shots / count)
+    if not isinstance(per, int):
+        per = 64 if options.pec_mitigation else max(64, math.ceil(shots / 32))
+    return math.ceil(shots / per), per
+
+
+def _executed_shots(options: JobOptions, shots: int) -> int:
+    randomizations = _randomizations(options, shots)
+    return shots if randomizations is None else randomizations[0] * randomizations[1]

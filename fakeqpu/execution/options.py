@@ -5,6 +5,7 @@ The twirling and dynamical-decoupling defaults are the Estimator's, echoed in it
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,11 @@ class JobOptions:
     dynamical_decoupling: Mapping[str, Any] = field(default_factory=lambda: dict(_DD_DEFAULTS))
     twirling: Mapping[str, Any] = field(default_factory=lambda: dict(_TWIRLING_DEFAULTS))
     meas_type: str = "classified"
+    zne_mitigation: bool = False
+    pec_mitigation: bool = False
+    zne_noise_factors: tuple[float, ...] = (1.0, 3.0, 5.0)
+    zne_extrapolators: tuple[str, ...] = ("exponential", "linear")
+    zne_extrapolated_noise_factors: tuple[float, ...] = (0.0, 1.0, 3.0, 5.0)
 
     @property
     def sampler_shots(self) -> int:
@@ -63,6 +69,11 @@ def parse_options(params: Mapping[str, Any]) -> JobOptions:
     if level > 2:
         raise ExecutionError(VALIDATION, f"resilience_level must be 0, 1 or 2, not {level}.")
     mitigation = resilience.get("measure_mitigation")
+    zne = _section(resilience, "zne")
+    noise_factors = _floats(zne.get("noise_factors", (1.0, 3.0, 5.0)), "resilience.zne.noise_factors")
+    extrapolators = zne.get("extrapolator", ("exponential", "linear"))
+    extrapolators = (extrapolators,) if isinstance(extrapolators, str) else tuple(map(str, extrapolators))
+    extrapolated = zne.get("extrapolated_noise_factors")
     default_shots = raw.get("default_shots")
     return JobOptions(
         default_shots=None if default_shots is None else _int(default_shots, "default_shots", minimum=1),
@@ -74,6 +85,14 @@ def parse_options(params: Mapping[str, Any]) -> JobOptions:
         dynamical_decoupling={**_DD_DEFAULTS, **_section(raw, "dynamical_decoupling")},
         twirling={**_TWIRLING_DEFAULTS, **_section(raw, "twirling")},
         meas_type=str(execution.get("meas_type", "classified")),
+        # IBM's resilience levels: 1 = measurement mitigation, 2 = 1 + ZNE (server-side defaults)
+        zne_mitigation=level >= 2 if resilience.get("zne_mitigation") is None else bool(resilience["zne_mitigation"]),
+        pec_mitigation=bool(resilience.get("pec_mitigation", False)),
+        zne_noise_factors=noise_factors,
+        zne_extrapolators=extrapolators,
+        zne_extrapolated_noise_factors=(0.0, *noise_factors)
+        if extrapolated is None
+        else _floats(extrapolated, "resilience.zne.extrapolated_noise_factors"),
     )
 
 
@@ -82,6 +101,17 @@ def _section(raw: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise ExecutionError(VALIDATION, f"options.{name} must be an object.")
     return value
+
+
+def _floats(value: Any, name: str) -> tuple[float, ...]:
+    if isinstance(value, str | bytes | Mapping) or not hasattr(value, "__iter__"):
+        raise ExecutionError(VALIDATION, f"{name} must be a list of numbers.")
+    numbers = tuple(value)
+    if not numbers or not all(
+        isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) for x in numbers
+    ):
+        raise ExecutionError(VALIDATION, f"{name} must be a non-empty list of finite numbers.")
+    return tuple(float(x) for x in numbers)
 
 
 def _int(value: Any, name: str, *, minimum: int) -> int:
