@@ -21,7 +21,9 @@ def test_zz_on_a_bell_pair(run_job, estimator_params, good_bell_unmeasured):
     assert isinstance(pub, PubResult)
     assert 0.85 <= float(pub.data.evs) <= 1.02
     assert 0 < float(pub.data.stds) < 0.05
-    assert pub.metadata["shots"] == math.ceil(1 / 0.02**2) == 2500
+    # 2500 shots, measurement twirled: 32 randomizations of max(64, ceil(2500 / 32)) = 79 shots
+    assert math.ceil(1 / 0.02**2) == 2500
+    assert (pub.metadata["num_randomizations"], pub.metadata["shots"]) == (32, 32 * 79)
     assert pub.metadata["target_precision"] == 0.02
     assert result.metadata["resilience"]["measure_mitigation"] is True
 
@@ -41,7 +43,7 @@ def test_default_shots_option_overrides_default_precision(run_job, estimator_par
 
     _, result = run_job("estimator", params)
 
-    assert result[0].metadata["shots"] == 1000
+    assert result[0].metadata["shots"] == 16 * 64  # 1000 shots, twirled: 16 randomizations of 64
 
 
 def test_unmitigated_values_carry_the_readout_error(run_job, estimator_params, good_bell_unmeasured):
