@@ -19,6 +19,7 @@ import qiskit_ibm_runtime.fake_provider.backends as _backends_pkg
 DEFAULT_FLEET: tuple[str, ...] = ("ibm_torino", "ibm_fez", "ibm_kingston", "ibm_brisbane")
 """Recent Heron (r1, r2) and Eagle snapshots; the first is what `fake_backend` gives."""
 
+_TUNABLE_COUPLER_FAMILIES = ("Heron", "Nighthawk")
 _NAME_RE = re.compile(r'"backend_name"\s*:\s*"([^"]+)"')
 _BACKENDS_DIR = Path(next(iter(_backends_pkg.__path__)))
 
@@ -71,6 +72,22 @@ class BackendData:
         value = self.configuration.get("processor_type")
         return dict(value) if isinstance(value, dict) else {}
 
+    @functools.cached_property
+    def physical_qubits(self) -> int | None:
+        """Programmable qubits, reset qubits and couplers combined, as `GET /backends` reports it.
+
+        The snapshot's own value where qiskit-ibm-runtime ships one (newer clients, non-retired
+        backends); else, for processors with tunable couplers (Heron and later), qubits plus couplers,
+        which reproduces every shipped value (156 + 176 = 332 on Heron r2); else unknown (None).
+        """
+        shipped = getattr(_fake_backend_class(self.directory), "_physical_qubits", None)
+        if isinstance(shipped, int):
+            return shipped
+        if self.processor_type.get("family") not in _TUNABLE_COUPLER_FAMILIES:
+            return None
+        couplers = {tuple(sorted(edge)) for edge in self.configuration.get("coupling_map") or []}
+        return self.num_qubits + len(couplers)
+
     def fake_backend(self) -> Any:
         """The `qiskit_ibm_runtime.fake_provider` backend object (a `FakeBackendV2`), one per process."""
         with self._lock:
@@ -82,11 +99,15 @@ class BackendData:
 
 
 def _instantiate_fake_backend(directory: Path) -> Any:
+    return _fake_backend_class(directory)()
+
+
+def _fake_backend_class(directory: Path) -> type:
     module = importlib.import_module(f"{_backends_pkg.__name__}.{directory.name}")
     for attr in dir(module):
         obj = getattr(module, attr)
         if isinstance(obj, type) and getattr(obj, "dirname", None) == str(directory):
-            return obj()
+            return obj
     raise UnknownBackendError(directory.name)
 
 

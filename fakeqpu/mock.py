@@ -58,7 +58,12 @@ class FakeRuntime:
     def __init__(self, options: RuntimeOptions) -> None:
         self.options = options
         self.clock = Clock(options.start)
-        plan = get_plan(options.plan, interactive_ttl=options.interactive_ttl, max_ttl=options.max_ttl)
+        plan = get_plan(
+            options.plan,
+            interactive_ttl=options.interactive_ttl,
+            max_ttl=options.max_ttl,
+            usage_allocation_seconds=options.usage_allocation_seconds,
+        )
         self.model = RuntimeService(
             instance=Instance(CRN, INSTANCE_NAME, plan),
             backends=options.backends,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fakeqpu.backend_data import DEFAULT_FLEET, available_backends
-from fakeqpu.service.plans import PLANS
+from fakeqpu.service.plans import ALLOCATION_PLANS, PLANS
 
 
 class OptionError(TypeError):
@@ -27,6 +27,7 @@ class RuntimeOptions:
     interactive_ttl: int | None = None
     max_ttl: int | None = None
     background_jobs: Mapping[str, int] | None = None  # backend → other users' jobs queued at start
+    usage_allocation_seconds: int | None = None  # Premium/Flex: None = the plan's default, 0 = none
 
     @staticmethod
     def names() -> tuple[str, ...]:
@@ -84,6 +85,17 @@ class RuntimeOptions:
                 isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
             ):
                 raise OptionError(f"{name} must be a positive number of seconds, not {value!r}")
+        allocation = self.usage_allocation_seconds
+        if allocation is not None:
+            if isinstance(allocation, bool) or not isinstance(allocation, int) or allocation < 0:
+                raise OptionError(
+                    f"usage_allocation_seconds must be a whole number of seconds >= 0, not {allocation!r}"
+                )
+            if self.plan not in ALLOCATION_PLANS:
+                raise OptionError(
+                    f"usage_allocation_seconds applies to the {' and '.join(ALLOCATION_PLANS)} plans only, "
+                    f"not to {self.plan!r} (IBM: the allocation does not apply to Pay-As-You-Go; Open has a limit)"
+                )
         for backend, count in (self.background_jobs or {}).items():
             if backend not in self.backends or not isinstance(count, int) or count < 0:
                 raise OptionError(

@@ -32,6 +32,7 @@ _TEXT_OPTIONS: dict[str, Any] = {
     "start": str,
     "interactive_ttl": int,
     "max_ttl": int,
+    "usage_allocation_seconds": int,
 }
 
 

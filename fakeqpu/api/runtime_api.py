@@ -83,6 +83,9 @@ class RuntimeApi:
                 "instance_limit_seconds": None
                 if plan.usage_limit_seconds is None
                 else str(plan.usage_limit_seconds),
+                "usage_allocation_seconds": None
+                if plan.usage_allocation_seconds is None
+                else str(plan.usage_allocation_seconds),
             }
         )
 
@@ -100,6 +103,8 @@ class RuntimeApi:
         }
         if usage["limit"] is not None:
             body["usage_limit_seconds"] = usage["limit"]
+        if usage["allocation"] is not None:
+            body["usage_allocation_seconds"] = usage["allocation"]
         return Response.json(body)
 
     # -- backends --------------------------------------------------------------------------------
@@ -112,11 +117,11 @@ class RuntimeApi:
         return Response.json({"devices": devices})
 
     def backend_configuration(self, request: Request, name: str) -> Response:
-        data = self.service.backend(name).data
+        data = self.service.calibrated_backend(name, request.param("calibration_id")).data
         return Response.text(data.configuration_text, content_type="application/json")
 
     def backend_properties(self, request: Request, name: str) -> Response:
-        data = self.service.backend(name).data
+        data = self.service.calibrated_backend(name, request.param("calibration_id")).data
         return Response.text(data.properties_text, content_type="application/json")
 
     def backend_status(self, request: Request, name: str) -> Response:
@@ -175,7 +180,9 @@ class RuntimeApi:
             runtime=wire_body.get("runtime", ""),
             calibration_id=wire_body.get("calibration_id"),
         )
-        body: dict[str, Any] = {"id": job.id, "backend": job.backend_name, "private": job.private}
+        body: dict[str, Any] = {"id": job.id, "backend": job.backend_name}
+        if job.private:
+            body["private"] = True  # only when true, as IBM answers
         if job.session_id:
             body["session_id"] = job.session_id
         return Response.json(body)

@@ -73,13 +73,14 @@ def job_body(job: Job, now: datetime, *, include_params: bool) -> dict[str, Any]
         "tags": list(job.tags),
         "session_id": job.session_id,
         "user_id": "fakeqpu-user",
-        "private": job.private,
         "usage": job_usage(job, now),
         "estimated_running_time_seconds": job.estimated_seconds,
     }
     if job.calibration_id:
         body["calibration_id"] = job.calibration_id
-    if include_params:
+    if job.private:
+        body["private"] = True  # IBM returns the field only when true, and never a private job's params
+    elif include_params:
         body["params"] = job.params_wire
     return body
 
@@ -117,6 +118,7 @@ def device_body(state: BackendState, queue_length: int) -> dict[str, Any]:
         "status": status,
         "is_simulator": False,
         "qubits": data.num_qubits,
+        **({} if data.physical_qubits is None else {"physical_qubits": data.physical_qubits}),
         "processor_type": {k: processor[k] for k in ("family", "revision", "segment") if k in processor},
         "queue_length": queue_length,
     }

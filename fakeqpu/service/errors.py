@@ -84,8 +84,18 @@ def job_not_cancellable() -> ConflictError:
     )
 
 
+def calibration_not_found(calibration_id: str) -> NotFoundError:
+    """IBM refuses an unknown calibration id; the HTTP status, code and text are CHOSEN."""
+    return NotFoundError(
+        1208,
+        f"Calibration not found. Calibration ID: {calibration_id}",
+        "Omit calibration_id for the backend's current calibration, or use one the backend has.",
+    )
+
+
 def job_not_final() -> InvalidRequestError:
-    """Rule from IBM's OpenAPI ("Job must be in a terminal state."); HTTP 400 and code 1234 are CHOSEN."""
+    """Text from IBM's OpenAPI ("Job must be in a terminal state."), applied to running jobs only (a queued job
+    is deleted, as the client's integration test `test_delete_job_queued` expects); HTTP 400, code 1234 CHOSEN."""
     return InvalidRequestError(
         1234, "Job must be in a terminal state.", "Cancel the job or wait for it to end."
     )

@@ -61,6 +61,7 @@ class Job:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     result_text: str | None = None
+    result_deleted: bool = False  # a private job's result, once read
     deleted: bool = False
 
     @property

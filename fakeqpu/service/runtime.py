@@ -17,7 +17,7 @@ from fakeqpu.backend_data import BackendData, UnknownBackendError, get_backend_d
 from fakeqpu.service import errors
 from fakeqpu.service.engine import Engine
 from fakeqpu.service.ids import IdFactory
-from fakeqpu.service.jobs import FINAL_STATUSES, PENDING_STATUSES, Job, Reason
+from fakeqpu.service.jobs import FINAL_STATUSES, PENDING_STATUSES, QUEUED, RUNNING, Job, Reason
 from fakeqpu.service.plans import Plan
 from fakeqpu.service.sessions import DEDICATED, MODES, Session
 from fakeqpu.service.timeline import Timeline, Transitions
@@ -26,6 +26,7 @@ PROGRAMS = ("sampler", "estimator")
 MAX_TAGS = 8
 MAX_TAG_LENGTH = 86
 USAGE_WINDOW = timedelta(days=28)
+SNAPSHOT_CALIBRATION_ID = "default"  # CHOSEN: the id a backend's one calibration (its snapshot) is served under
 
 JobDuration = float | Callable[[Job], float] | None
 
@@ -115,6 +116,13 @@ class RuntimeService:
         state = self.backends.get(name)
         if state is None:
             raise errors.backend_not_found(name)
+        return state
+
+    def calibrated_backend(self, name: str, calibration_id: str | None) -> BackendState:
+        """The backend, if `calibration_id` is absent or names its one calibration (the snapshot's)."""
+        state = self.backend(name)
+        if calibration_id is not None and calibration_id != SNAPSHOT_CALIBRATION_ID:
+            raise errors.calibration_not_found(calibration_id)
         return state
 
     def queue_length(self, name: str) -> int:
@@ -237,7 +245,7 @@ class RuntimeService:
                 raise errors.program_not_found(str(program_id))
             if not isinstance(backend, str) or not backend:
                 raise errors.validation_error("the backend field is required.")
-            state = self.backend(backend)
+            state = self.calibrated_backend(backend, calibration_id if isinstance(calibration_id, str) else None)
             if state.status != "online":
                 raise errors.backend_not_available()
             if not isinstance(params, dict) or not isinstance(params.get("pubs"), list):
@@ -340,8 +348,10 @@ class RuntimeService:
     def delete_job(self, job_id: str) -> None:
         with self.lock:
             job = self.job(job_id)
-            if not job.final:
+            if job.status == RUNNING:  # a queued job is deleted (leaving the queue) as on IBM
                 raise errors.job_not_final()
+            if job.status == QUEUED:
+                self.engine.cancel_job(job)
             job.deleted = True
 
     def update_tags(self, job_id: str, tags: Any) -> None:
@@ -353,11 +363,14 @@ class RuntimeService:
         """The results body: the encoded PrimitiveResult, an error text, or None while not final."""
         with self.lock:
             job = self.job(job_id)
-            if not job.final:
+            if not job.final or job.result_deleted:
                 return None
             if job.result_text is None:
                 job.result_text = self._result_text(job)
-            return job.result_text
+            text = job.result_text
+            if job.private:  # IBM serves a private job's result once, then deletes it
+                job.result_text, job.result_deleted = None, True
+            return text
 
     def _result_text(self, job: Job) -> str:
         if job.status == "Completed" and job.prepared is not None:
@@ -408,6 +421,7 @@ class RuntimeService:
             return {
                 "consumed": consumed,
                 "limit": limit,
+                "allocation": self.plan.usage_allocation_seconds,
                 "limit_reached": limit is not None and consumed >= limit,
                 "period_start": self.now - USAGE_WINDOW,
                 "period_end": self.now,
