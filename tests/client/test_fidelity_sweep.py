@@ -98,3 +98,149 @@ def test_level_1_result_validates_against_the_schema(fake_backend, bell_zz, fake
         False,
     )
     assert model.value_.pub_results[0].value_.metadata.shots == 128
+
+
+# -- item 4: private jobs ----------------------------------------------------------------------------
+
+
+def test_a_private_job_returns_no_inputs_and_its_result_once(fake_service, fake_backend, bell):
+    from qiskit_ibm_runtime import SamplerV2 as Sampler
+
+    from tests.contract.helpers import RawApi
+
+    raw = RawApi(fake_service)
+    job = Sampler(mode=fake_backend, options={"environment": {"private": True}}).run([bell], shots=50)
+    first = job.result()
+    assert first[0].data.meas.num_shots == 50
+    body = raw.get(f"/jobs/{job.job_id()}?exclude_params=false").json()
+    assert body["private"] is True and "params" not in body
+    assert job.inputs == {}
+    assert fake_service.job(job.job_id()).private is True
+    assert raw.get(f"/jobs/{job.job_id()}/results").status_code == 204  # read once, then deleted
+    assert job.result() is None
+
+
+def test_a_public_job_keeps_its_inputs_and_result_and_omits_private(fake_service, fake_backend, bell):
+    from qiskit_ibm_runtime import SamplerV2 as Sampler
+
+    from tests.contract.helpers import RawApi
+
+    raw = RawApi(fake_service)
+    job = Sampler(mode=fake_backend).run([bell], shots=50)
+    job.result()
+    body = raw.get(f"/jobs/{job.job_id()}?exclude_params=false").json()
+    assert "private" not in body and "pubs" in body["params"]
+    assert fake_service.job(job.job_id()).private is False
+    assert job.result()[0].data.meas.num_shots == 50  # as often as asked
+
+
+# -- item 5: deleting a queued job ----------------------------------------------------------------------
+
+
+@pytest.mark.fakeqpu(job_duration=5)
+def test_a_queued_job_is_deleted_and_leaves_the_queue(fake_service, fake_backend, bell, qpu_clock):
+    from qiskit_ibm_runtime import SamplerV2 as Sampler
+    from qiskit_ibm_runtime.exceptions import IBMRuntimeError, RuntimeJobNotFound
+
+    running = Sampler(mode=fake_backend).run([bell], shots=10)
+    queued = Sampler(mode=fake_backend).run([bell], shots=10)
+    assert (running.status(), queued.status()) == ("RUNNING", "QUEUED")
+    assert fake_backend.status().pending_jobs == 1
+
+    fake_service.delete_job(queued.job_id())
+
+    with pytest.raises(RuntimeJobNotFound):
+        fake_service.job(queued.job_id())
+    assert fake_backend.status().pending_jobs == 0
+    assert queued.job_id() not in [job.job_id() for job in fake_service.jobs()]
+    with pytest.raises(IBMRuntimeError, match="terminal state"):  # a running job is not deleted
+        fake_service.delete_job(running.job_id())
+    qpu_clock.advance(seconds=5)
+    assert running.status() == "DONE"
+
+
+# -- item 7: backend fields and calibration ids ----------------------------------------------------------
+
+
+def test_backends_report_their_physical_qubits(fake_service):
+    assert fake_service.backend("ibm_fez").physical_qubits == 332  # the snapshot's own value
+    assert fake_service.backend("ibm_torino").physical_qubits == 133 + 150  # Heron r1: qubits + couplers
+    assert fake_service.backend("ibm_brisbane").physical_qubits is None  # Eagle: not reported
+
+
+def test_the_snapshot_calibration_is_served_under_its_id(fake_service, bell):
+    from qiskit_ibm_runtime import SamplerV2 as Sampler
+
+    from fakeqpu.service.runtime import SNAPSHOT_CALIBRATION_ID
+
+    backend = fake_service.backend("ibm_fez", calibration_id=SNAPSHOT_CALIBRATION_ID)
+    assert backend.calibration_id == SNAPSHOT_CALIBRATION_ID and backend.num_qubits == 156
+    assert backend.properties().backend_name == "ibm_fez"
+    from qiskit.transpiler import generate_preset_pass_manager
+
+    circuit = generate_preset_pass_manager(backend=backend, optimization_level=1, seed_transpiler=1).run(
+        bell.copy()
+    )
+    job = Sampler(mode=backend).run([circuit], shots=20)
+    assert job.result()[0].data.meas.num_shots == 20
+    assert fake_service._active_api_client.job_get(job.job_id()).get("calibration_id") == SNAPSHOT_CALIBRATION_ID
+
+
+def test_an_unknown_calibration_id_is_refused(fake_service, fake_backend, bell):
+    from qiskit.providers.exceptions import QiskitBackendNotFoundError
+
+    from tests.contract.helpers import RawApi, envelope
+
+    raw = RawApi(fake_service)
+    for endpoint in ("configuration", "properties"):
+        error = envelope(raw.get(f"/backends/{fake_backend.name}/{endpoint}?calibration_id=nope"), 404)
+        assert error["message"] == "Calibration not found. Calibration ID: nope"
+    with pytest.raises(QiskitBackendNotFoundError):
+        fake_service.backend(fake_backend.name, calibration_id="nope")
+    body = {"program_id": "sampler", "backend": fake_backend.name, "params": {"pubs": []}, "calibration_id": "nope"}
+    response = requests.post(f"{raw.base}/jobs", json=body, headers=raw.headers, timeout=5)
+    assert envelope(response, 404)["message"] == "Calibration not found. Calibration ID: nope"
+    assert fake_service.jobs() == []  # refused before anything was created
+
+
+# -- item 8: usage per plan ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "limit", "allocation"),
+    [
+        ({"plan": "premium"}, None, 36000),
+        ({"plan": "premium", "usage_allocation_seconds": 1200}, None, 1200),
+        ({"plan": "flex", "usage_allocation_seconds": 600}, None, 600),
+        ({"plan": "premium", "usage_allocation_seconds": 0}, None, None),
+        ({"plan": "paygo"}, None, None),
+        ({"plan": "open"}, 600, None),
+    ],
+)
+def test_usage_per_plan(options, limit, allocation):
+    import fakeqpu
+    from qiskit_ibm_runtime import QiskitRuntimeService
+
+    with fakeqpu.mock_runtime(seed=1, **options):
+        usage = QiskitRuntimeService().usage()
+    assert usage.get("usage_limit_seconds") == limit
+    assert usage.get("usage_allocation_seconds") == allocation
+    remaining = limit if limit is not None else allocation
+    assert usage.get("usage_remaining_seconds") == remaining
+
+
+@pytest.mark.parametrize("plan", ["paygo", "open"])
+def test_an_allocation_applies_to_premium_and_flex_only(plan):
+    import fakeqpu
+
+    with pytest.raises(fakeqpu.OptionError, match="Premium|premium"):
+        fakeqpu.mock_runtime(plan=plan, usage_allocation_seconds=100).__enter__()
+
+
+def test_the_allocation_option_is_checked_and_suggested():
+    import fakeqpu
+
+    with pytest.raises(fakeqpu.OptionError, match="whole number"):
+        fakeqpu.mock_runtime(usage_allocation_seconds=-1).__enter__()
+    with pytest.raises(fakeqpu.OptionError, match="did you mean 'usage_allocation_seconds'"):
+        fakeqpu.mock_runtime(usage_allocation=100).__enter__()

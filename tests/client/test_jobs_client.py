@@ -46,7 +46,8 @@ def test_estimator_precision_sets_the_shots(fake_backend, bell_zz):
     result = Estimator(mode=fake_backend).run([(circuit, zz)], precision=0.05).result()
     evs, stds = float(result[0].data.evs), float(result[0].data.stds)
     assert result[0].metadata["target_precision"] == 0.05
-    assert result[0].metadata["shots"] == 400  # ceil(1 / 0.05**2)
+    # ceil(1 / 0.05**2) = 400 shots, measurement twirled: 7 randomizations of 64 run 448
+    assert (result[0].metadata["num_randomizations"], result[0].metadata["shots"]) == (7, 448)
     assert 0.03 < stds < 0.1  # readout mitigation widens the 1/sqrt(400) of the raw estimate
     assert abs(evs - 0.99) < 4 * stds
 
