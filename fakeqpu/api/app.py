@@ -13,6 +13,7 @@ import re
 from fakeqpu.api.cloud_api import CloudApi
 from fakeqpu.api.errors import envelope, error_response
 from fakeqpu.api.http import Request, Response
+from fakeqpu.api.poll_guard import StillPollGuard
 from fakeqpu.api.runtime_api import RuntimeApi
 from fakeqpu.service.errors import ServiceError
 from fakeqpu.service.runtime import RuntimeService
@@ -33,6 +34,7 @@ class FakeIbmCloud:
         self.service = service
         self.runtime = RuntimeApi(service)
         self.cloud = CloudApi(service, plan_id)
+        self.still_polls = StillPollGuard()
         self.requests_served = 0
 
     def handle(self, request: Request) -> Response:
@@ -76,7 +78,10 @@ class FakeIbmCloud:
             message = f"Method {request.method} is not allowed on {path}."
             return envelope(405, 1208, message, "", self.service.trace_id())
         self.runtime.check_auth(request, self.cloud.token_is_ours(request.header("authorization")))
-        self.service.sync()
+        now = self.service.sync()
+        refused = self.still_polls.check(request, now, self.service.has_pending_jobs, self.service.trace_id)
+        if refused is not None:
+            return refused
         return match.handler(request, **match.params)
 
     def _not_found(self, request: Request) -> Response:

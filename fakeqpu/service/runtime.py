@@ -125,6 +125,11 @@ class RuntimeService:
             raise errors.calibration_not_found(calibration_id)
         return state
 
+    def has_pending_jobs(self) -> bool:
+        """Whether any job (this instance's or background load) is queued or running."""
+        with self.lock:
+            return any(qpu.running is not None or qpu.queue for qpu in self.engine.qpus.values())
+
     def queue_length(self, name: str) -> int:
         with self.lock:
             self.sync()
