@@ -94,7 +94,7 @@ class RuntimeOptions:
             if self.plan not in ALLOCATION_PLANS:
                 raise OptionError(
                     f"usage_allocation_seconds applies to the {' and '.join(ALLOCATION_PLANS)} plans only, "
-                    f"not to {self.plan!r} (IBM: the allocation does not apply to Pay-As-You-Go; Open has a limit)"
+                    f"not to {self.plan!r} (IBM: no allocation on Pay-As-You-Go; Open has a limit instead)"
                 )
         for backend, count in (self.background_jobs or {}).items():
             if backend not in self.backends or not isinstance(count, int) or count < 0:

@@ -86,7 +86,9 @@ def parse_options(params: Mapping[str, Any]) -> JobOptions:
         twirling={**_TWIRLING_DEFAULTS, **_section(raw, "twirling")},
         meas_type=str(execution.get("meas_type", "classified")),
         # IBM's resilience levels: 1 = measurement mitigation, 2 = 1 + ZNE (server-side defaults)
-        zne_mitigation=level >= 2 if resilience.get("zne_mitigation") is None else bool(resilience["zne_mitigation"]),
+        zne_mitigation=level >= 2
+        if resilience.get("zne_mitigation") is None
+        else bool(resilience["zne_mitigation"]),
         pec_mitigation=bool(resilience.get("pec_mitigation", False)),
         zne_noise_factors=noise_factors,
         zne_extrapolators=extrapolators,

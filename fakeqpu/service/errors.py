@@ -94,8 +94,8 @@ def calibration_not_found(calibration_id: str) -> NotFoundError:
 
 
 def job_not_final() -> InvalidRequestError:
-    """Text from IBM's OpenAPI ("Job must be in a terminal state."), applied to running jobs only (a queued job
-    is deleted, as the client's integration test `test_delete_job_queued` expects); HTTP 400, code 1234 CHOSEN."""
+    """Text from IBM's OpenAPI ("Job must be in a terminal state."), applied to running jobs only: a queued
+    job is deleted, as the client's integration test `test_delete_job_queued` expects. 400/1234 CHOSEN."""
     return InvalidRequestError(
         1234, "Job must be in a terminal state.", "Cancel the job or wait for it to end."
     )

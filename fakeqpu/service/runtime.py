@@ -26,7 +26,7 @@ PROGRAMS = ("sampler", "estimator")
 MAX_TAGS = 8
 MAX_TAG_LENGTH = 86
 USAGE_WINDOW = timedelta(days=28)
-SNAPSHOT_CALIBRATION_ID = "default"  # CHOSEN: the id a backend's one calibration (its snapshot) is served under
+SNAPSHOT_CALIBRATION_ID = "default"  # CHOSEN: the id a backend's one calibration (its snapshot) has
 
 JobDuration = float | Callable[[Job], float] | None
 
@@ -250,7 +250,8 @@ class RuntimeService:
                 raise errors.program_not_found(str(program_id))
             if not isinstance(backend, str) or not backend:
                 raise errors.validation_error("the backend field is required.")
-            state = self.calibrated_backend(backend, calibration_id if isinstance(calibration_id, str) else None)
+            calibration = calibration_id if isinstance(calibration_id, str) else None
+            state = self.calibrated_backend(backend, calibration)
             if state.status != "online":
                 raise errors.backend_not_available()
             if not isinstance(params, dict) or not isinstance(params.get("pubs"), list):
