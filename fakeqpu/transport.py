@@ -101,9 +101,13 @@ class Interceptor:
         body = prepared.body if isinstance(prepared.body, bytes | str) else b""
         request = Request.build(prepared.method or "GET", prepared.url or "", prepared.headers, body)
         response = self._handler(request)
+        if response.unreachable is not None:  # as on the network: the host does not resolve
+            return requests.exceptions.ConnectionError(response.unreachable)  # type: ignore[return-value]
         return response.status, response.headers, response.body
 
     def _on_httpx(self, request: httpx.Request) -> httpx.Response:
         ours = Request.build(request.method, str(request.url), dict(request.headers), request.read())
         response = self._handler(ours)
+        if response.unreachable is not None:
+            raise httpx.ConnectError(response.unreachable, request=request)
         return httpx.Response(response.status, headers=response.headers, content=response.body)

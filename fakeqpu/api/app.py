@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 
+from fakeqpu.api import resource_controller
 from fakeqpu.api.cloud_api import CloudApi
 from fakeqpu.api.errors import envelope, error_response
 from fakeqpu.api.http import Request, Response
@@ -23,6 +24,12 @@ log = logging.getLogger("fakeqpu")
 IBM_HOST = re.compile(r"(^|\.)ibm\.com$")
 _RUNTIME_HOST = re.compile(r"(^|\.)quantum\.(test\.)?cloud\.ibm\.com$")
 _RUNTIME_PREFIX = "/api/v1"
+# The hosts the client can reach (qiskit-ibm-runtime's URL derivation, regions us-east and eu-de, IBM Cloud
+# production and test); any other IBM host does not resolve, as on the network.
+SERVED_HOST = re.compile(
+    r"^(?:(?:private\.)?iam|api\.global-search-tagging|globalcatalog|resource-controller"
+    r"|quantum|eu-de\.quantum|private\.(?:us-east|eu-de)\.quantum)\.(?:test\.)?cloud\.ibm\.com$"
+)
 
 
 def is_ibm_host(host: str) -> bool:
@@ -55,6 +62,8 @@ class FakeIbmCloud:
 
     def _route(self, request: Request) -> Response:
         host, path = request.host, request.path
+        if not SERVED_HOST.match(host):
+            return Response.no_such_host(host)
         if host.startswith(("iam.", "private.iam.")) and path.rstrip("/") == "/identity/token":
             if request.method == "POST":
                 return self.cloud.iam_token(request)
@@ -64,6 +73,11 @@ class FakeIbmCloud:
         elif host.startswith("globalcatalog.") and path.startswith("/api/v1/"):
             if request.method == "GET":
                 return self.cloud.catalog(request)
+        elif host.startswith("resource-controller."):
+            token_valid = self.cloud.token_is_ours(request.header("authorization"))
+            answer = resource_controller.handle(request, self.service, self.cloud.plan_id, token_valid)
+            if answer is not None:
+                return answer
         elif _RUNTIME_HOST.search(host) and (
             path == _RUNTIME_PREFIX or path.startswith(_RUNTIME_PREFIX + "/")
         ):

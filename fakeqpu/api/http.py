@@ -47,6 +47,11 @@ class Response:
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    unreachable: str | None = None  # set: no such host; the transport raises a connection error instead
+
+    @staticmethod
+    def no_such_host(host: str) -> Response:
+        return Response(0, unreachable=f"Failed to resolve '{host}' (Name or service not known)")
 
     @staticmethod
     def json(payload: Any, status: int = 200) -> Response:

@@ -80,7 +80,8 @@ class RuntimeService:
         self._open_plan_sessions = open_plan_sessions
         self.lock = threading.RLock()
         self.timeline = Timeline()
-        self.engine = Engine(self.plan, now(), self.timeline)
+        self.created_at = now()  # when the instance was provisioned
+        self.engine = Engine(self.plan, self.created_at, self.timeline)
         self.backends: dict[str, BackendState] = {}
         for name in backends:
             try:

@@ -7,9 +7,14 @@ import math
 import warnings
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import numpy as np
 import pytest
 import requests
+from ibm_cloud_sdk_core import ApiException
+from ibm_cloud_sdk_core.authenticators import IAMAuthenticator
+from ibm_platform_services import ResourceControllerV2
+from ibm_platform_services.resource_controller_v2 import ResourceInstance
 from ibm_quantum_schemas.estimator.version_0_1.primitive_result import (
     PrimitiveResultWrapperModel as EstimatorResultModel,
 )
@@ -17,10 +22,12 @@ from qiskit.providers.exceptions import QiskitBackendNotFoundError
 from qiskit.transpiler import generate_preset_pass_manager
 from qiskit_ibm_runtime import EstimatorV2 as Estimator
 from qiskit_ibm_runtime import QiskitRuntimeService
+from qiskit_ibm_runtime.accounts import InvalidAccountError
 from qiskit_ibm_runtime import SamplerV2 as Sampler
 from qiskit_ibm_runtime.exceptions import IBMError, IBMRuntimeError, RuntimeJobNotFound
 
 import fakeqpu
+from fakeqpu.api.app import SERVED_HOST
 from fakeqpu.api.http import Request
 from fakeqpu.api.poll_guard import STILL_POLL_LIMIT, StillPollGuard
 from fakeqpu.service.runtime import SNAPSHOT_CALIBRATION_ID
@@ -282,3 +289,105 @@ def test_the_still_poll_count_restarts_when_time_moves_or_something_is_written()
     assert check(post, t0 + timedelta(seconds=0.1)) is None  # a write ends the run
     assert [check(get, t0 + timedelta(seconds=0.1)) for _ in range(3)] == [None, None, 429]
     assert check(get, t0 + timedelta(seconds=0.1)) is None  # and after the error, the next one works
+
+
+# -- item 3: the Resource Controller's instance look-up ------------------------------------------------
+
+
+def _resource_controller() -> ResourceControllerV2:
+    """IBM's own SDK client (a dependency of qiskit-ibm-runtime), configured as `resolve_crn` does."""
+    client = ResourceControllerV2(authenticator=IAMAuthenticator("any-key", url="https://iam.cloud.ibm.com"))
+    client.set_service_url("https://resource-controller.cloud.ibm.com")
+    return client
+
+
+@pytest.mark.fakeqpu(plan="flex", usage_allocation_seconds=900)
+def test_the_resource_controller_turns_the_crn_into_the_instance(fake_runtime):
+    client = _resource_controller()
+    found = client.get_resource_instance(id=fake_runtime.crn).get_result()
+    instance = ResourceInstance.from_dict(found)  # the SDK's own model of the answer
+    assert (instance.crn, instance.name, instance.state) == (
+        fake_runtime.crn,
+        fake_runtime.instance_name,
+        "active",
+    )
+    assert instance.guid == fake_runtime.crn.split(":")[7] and instance.region_id == "us-east"
+    assert instance.extensions == {
+        "instance_limit_seconds": None,
+        "usage_allocation_seconds": 900,
+        "backends": ["ANY"],
+    }
+    by_guid = client.get_resource_instance(id=instance.guid).get_result()
+    assert by_guid["crn"] == fake_runtime.crn
+
+
+def test_the_resource_controller_lists_the_instance_by_name(fake_runtime):
+    client = _resource_controller()
+    listed = client.list_resource_instances(name=fake_runtime.instance_name).get_result()
+    assert listed["rows_count"] == 1 and listed["resources"][0]["crn"] == fake_runtime.crn
+    assert client.list_resource_instances(name="someone-else").get_result()["rows_count"] == 0
+
+
+def test_the_resource_controller_answers_404_for_another_instance(fake_runtime):
+    other = fake_runtime.crn.replace(fake_runtime.crn.split(":")[7], "00000000-0000-4000-8000-00000000dead")
+    with pytest.raises(ApiException) as raised:
+        _resource_controller().get_resource_instance(id=other)
+    assert raised.value.status_code == 404
+    unauthenticated = requests.get(
+        "https://resource-controller.cloud.ibm.com/v2/resource_instances", timeout=5
+    )
+    assert unauthenticated.status_code == 401
+
+
+@pytest.mark.fakeqpu(plan="open")
+def test_an_open_instance_shows_its_limit_in_the_resource_controller(fake_runtime):
+    found = _resource_controller().get_resource_instance(id=fake_runtime.crn).get_result()
+    assert found["extensions"]["instance_limit_seconds"] == 600
+    assert found["extensions"]["usage_allocation_seconds"] is None
+
+
+# -- item 9: only the hosts the client can reach ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "quantum.quantum.cloud.ibm.com",
+        "api.quantum.ibm.com",
+        "auth.quantum.ibm.com",
+        "us-south.quantum.cloud.ibm.com",
+        "iam.quantum.cloud.ibm.com",
+        "quantum.ibm.com",
+    ],
+)
+def test_hosts_ibm_does_not_have_do_not_resolve(fake_runtime, host):
+    with pytest.raises(requests.exceptions.ConnectionError, match="Failed to resolve"):
+        requests.get(f"https://{host}/api/v1/versions", timeout=1)
+    with pytest.raises(httpx.ConnectError, match="Failed to resolve"):
+        httpx.get(f"https://{host}/api/v1/versions")
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "quantum.cloud.ibm.com",
+        "eu-de.quantum.cloud.ibm.com",
+        "private.us-east.quantum.cloud.ibm.com",
+        "private.eu-de.quantum.cloud.ibm.com",
+        "quantum.test.cloud.ibm.com",
+        "iam.cloud.ibm.com",
+        "private.iam.cloud.ibm.com",
+        "iam.test.cloud.ibm.com",
+        "api.global-search-tagging.cloud.ibm.com",
+        "globalcatalog.cloud.ibm.com",
+        "resource-controller.cloud.ibm.com",
+    ],
+)
+def test_the_hosts_the_client_reaches_are_served(host):
+    assert SERVED_HOST.match(host)
+
+
+def test_a_url_with_the_runtime_host_fails_as_against_ibm(fake_runtime):
+    # url= is the IBM Cloud URL: the runtime host derives iam.quantum.cloud.ibm.com, which does not exist
+    with pytest.raises(InvalidAccountError, match="Unable to retrieve instances"):
+        QiskitRuntimeService(channel="ibm_quantum_platform", url="https://quantum.cloud.ibm.com", token="key")
