@@ -22,8 +22,8 @@ from qiskit.providers.exceptions import QiskitBackendNotFoundError
 from qiskit.transpiler import generate_preset_pass_manager
 from qiskit_ibm_runtime import EstimatorV2 as Estimator
 from qiskit_ibm_runtime import QiskitRuntimeService
-from qiskit_ibm_runtime.accounts import InvalidAccountError
 from qiskit_ibm_runtime import SamplerV2 as Sampler
+from qiskit_ibm_runtime.accounts import InvalidAccountError
 from qiskit_ibm_runtime.exceptions import IBMError, IBMRuntimeError, RuntimeJobNotFound
 
 import fakeqpu
