@@ -4,7 +4,6 @@ backend fields and calibration ids, usage per plan, hosts. Through the real clie
 from __future__ import annotations
 
 import math
-import warnings
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -33,7 +32,7 @@ from fakeqpu.api.poll_guard import STILL_POLL_LIMIT, StillPollGuard
 from fakeqpu.service.runtime import SNAPSHOT_CALIBRATION_ID
 from tests.contract.helpers import RawApi, envelope
 
-warnings.filterwarnings("ignore", category=DeprecationWarning)  # the legacy EstimatorV2 warns in 0.50+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the legacy EstimatorV2 warns
 
 
 def _estimate(backend, bell_zz, options, precision=0.1):
