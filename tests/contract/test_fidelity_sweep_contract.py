@@ -122,6 +122,9 @@ def test_resource_controller_instance(fake_service, contract_record):
 
 
 @pytest.mark.contract(fidelity="Fidelity sweep: a host IBM does not have does not resolve")
-def test_a_doubled_host_does_not_resolve():
+def test_a_doubled_host_does_not_resolve(raw):
+    assert raw.base.startswith("https://") and ".quantum." in f".{raw.base[8:]}"
+    doubled = raw.base.replace("https://", "https://quantum.", 1)  # e.g. quantum.quantum.cloud.ibm.com
+    assert raw.get("/versions").status_code == 200  # the real host answers
     with pytest.raises(requests.exceptions.ConnectionError):
-        requests.get("https://quantum.quantum.cloud.ibm.com/api/v1/versions", timeout=10)
+        requests.get(f"{doubled}/versions", headers=raw.headers, timeout=10)
