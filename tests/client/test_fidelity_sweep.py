@@ -176,12 +176,14 @@ def test_a_queued_job_is_deleted_and_leaves_the_queue(fake_service, fake_backend
 # -- item 7: backend fields and calibration ids ----------------------------------------------------------
 
 
+@pytest.mark.min_client("0.50", reason="IBMBackend.physical_qubits (Qiskit/qiskit-ibm-runtime#3080)")
 def test_backends_report_their_physical_qubits(fake_service):
     assert fake_service.backend("ibm_fez").physical_qubits == 332  # the snapshot's own value
     assert fake_service.backend("ibm_torino").physical_qubits == 133 + 150  # Heron r1: qubits + couplers
     assert fake_service.backend("ibm_brisbane").physical_qubits is None  # Eagle: not reported
 
 
+@pytest.mark.min_client("0.48", reason="service.backend(calibration_id=...)")
 def test_the_snapshot_calibration_is_served_under_its_id(fake_service, bell):
     backend = fake_service.backend("ibm_fez", calibration_id=SNAPSHOT_CALIBRATION_ID)
     assert backend.calibration_id == SNAPSHOT_CALIBRATION_ID and backend.num_qubits == 156
@@ -196,6 +198,7 @@ def test_the_snapshot_calibration_is_served_under_its_id(fake_service, bell):
     assert details["calibration_id"] == SNAPSHOT_CALIBRATION_ID
 
 
+@pytest.mark.min_client("0.48", reason="service.backend(calibration_id=...)")
 def test_an_unknown_calibration_id_is_refused(fake_service, fake_backend, bell):
     raw = RawApi(fake_service)
     for endpoint in ("configuration", "properties"):
