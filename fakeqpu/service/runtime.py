@@ -22,7 +22,6 @@ from fakeqpu.service.plans import Plan
 from fakeqpu.service.sessions import DEDICATED, MODES, Session
 from fakeqpu.service.timeline import Timeline, Transitions
 
-PROGRAMS = ("sampler", "estimator")
 MAX_TAGS = 8
 MAX_TAG_LENGTH = 86
 USAGE_WINDOW = timedelta(days=28)
@@ -233,15 +232,16 @@ class RuntimeService:
     ) -> Job:
         with self.lock:
             self.sync()
-            if program_id not in PROGRAMS:
+            if program_id not in execution.program_ids():
                 raise errors.program_not_found(str(program_id))
             if not isinstance(backend, str) or not backend:
                 raise errors.validation_error("the backend field is required.")
             state = self.backend(backend)
             if state.status != "online":
                 raise errors.backend_not_available()
-            if not isinstance(params, dict) or not isinstance(params.get("pubs"), list):
-                raise errors.validation_error("params.pubs is required.")
+            problem = execution.submission_problem(program_id, params, params_wire)
+            if problem is not None:
+                raise errors.validation_error(problem)
             session = self._session_for_job(session_id, backend)
             job_tags = _tags(tags)
             max_time = self._max_execution_time(cost)
@@ -249,7 +249,7 @@ class RuntimeService:
             invalid: Reason | None = None
             prepared: execution.PreparedJob | None = None
             try:
-                prepared = execution.prepare(program_id, params, backend)
+                prepared = execution.prepare(program_id, params, backend, params_wire=params_wire)
                 estimate = prepared.estimated_seconds
             except execution.ExecutionError as exc:
                 invalid = Reason(exc.code, exc.message, exc.solution)
