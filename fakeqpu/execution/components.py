@@ -55,7 +55,9 @@ def split(circuit: QuantumCircuit) -> list[Component]:
     for instruction in circuit.data:
         if instruction.operation.name in _PASSIVE:
             continue
-        nodes = [qubit_index[q] for q in instruction.qubits] + [width + clbit_index[c] for c in instruction.clbits]
+        nodes = [qubit_index[q] for q in instruction.qubits] + [
+            width + clbit_index[c] for c in instruction.clbits
+        ]
         active.update(n for n in nodes if n < width)
         for node in nodes[1:]:
             parent[find(node)] = find(nodes[0])
@@ -144,7 +146,10 @@ def single_qubit_probabilities(
     gates = list(circuit.data)
     if not gates or gates[-1].operation.name != "measure":
         return None
-    if any(g.operation.name == "measure" or g.operation.num_clbits or g.operation.name == "reset" for g in gates[:-1]):
+    if any(
+        g.operation.name == "measure" or g.operation.num_clbits or g.operation.name == "reset"
+        for g in gates[:-1]
+    ):
         return None
     operations = physical_operations(circuit, component.qubits)
     errors, readout = noise.single_qubit_channels(backend_name, component.qubits[0], operations)

@@ -139,7 +139,9 @@ def test_executor_job_duration_grows_with_shots_times_item_size(fake_backend, fa
     small = Executor(mode=fake_backend).run(_executor_program(sweep, np.zeros((1, 1)), shots=10))
     large = Executor(mode=fake_backend).run(_executor_program(sweep, np.zeros((40, 1)), shots=1000))
     small.result(), large.result()
-    assert large.metrics()["estimated_running_time_seconds"] > small.metrics()["estimated_running_time_seconds"]
+    assert (
+        large.metrics()["estimated_running_time_seconds"] > small.metrics()["estimated_running_time_seconds"]
+    )
     assert large.usage() > small.usage()
 
 

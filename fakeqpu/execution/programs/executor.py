@@ -123,9 +123,7 @@ def _validate(params_wire: Any) -> Any:
     version = params_wire.get("schema_version")
     converter = converters.get(version) if isinstance(version, str) else None
     if converter is None:
-        raise _Refused(
-            f"params.schema_version {version!r} is not one of {', '.join(sorted(converters))}."
-        )
+        raise _Refused(f"params.schema_version {version!r} is not one of {', '.join(sorted(converters))}.")
     try:
         return converter.model.model_validate(params_wire)
     except Exception as exc:
@@ -168,7 +166,8 @@ def _check_tensor_sizes(items: Any) -> None:
                 total += math.prod(int(n) for n in shape)
     if total > MAX_TENSOR_ELEMENTS:
         raise ExecutionError(
-            SYSTEM_LIMITS, f"The quantum program's arguments hold {total} values, more than {MAX_TENSOR_ELEMENTS}."
+            SYSTEM_LIMITS,
+            f"The quantum program's arguments hold {total} values, more than {MAX_TENSOR_ELEMENTS}.",
         )
 
 
@@ -237,7 +236,10 @@ def _result_text(model: Any, items: list[dict[str, np.ndarray]], spans: list[dic
         ],
         "metadata": {
             "chunk_timing": [
-                {**span, "parts": [{k: v for k, v in part.items() if k in part_fields} for part in span["parts"]]}
+                {
+                    **span,
+                    "parts": [{k: v for k, v in part.items() if k in part_fields} for part in span["parts"]],
+                }
                 for span in spans
             ]
         },
