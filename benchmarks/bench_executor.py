@@ -24,15 +24,16 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _common import bell, ms, timed
 
 REPEAT = 5
+ESTIMATOR_JOBS = ("executor Estimator level 0", "executor Estimator level 1")  # fakeqpu's own: <= 1 s
 
 
 def main(local: bool = True) -> None:
-    import fakeqpu
     from qiskit.quantum_info import SparsePauliOp
     from qiskit_ibm_runtime import EstimatorV2, QiskitRuntimeService, SamplerV2
     from qiskit_ibm_runtime.executor_estimator import Estimator
     from qiskit_ibm_runtime.executor_sampler import Sampler
 
+    import fakeqpu
     from fakeqpu import execution
 
     with fakeqpu.mock_runtime(seed=7):
@@ -71,13 +72,12 @@ def main(local: bool = True) -> None:
             ratio = times[f"executor Sampler {twirl}"] / legacy
             print(f"  executor Sampler {twirl} / legacy SamplerV2: {ratio:.2f}x (target <= 1.5x)")
 
-        for level in (0, 1):
-            name = f"executor Estimator level {level}"
+        for name in ("executor Sampler untwirled", "executor Sampler twirled", *ESTIMATOR_JOBS):
             with stub:
                 client, _ = timed(jobs[name], REPEAT)
             client -= stub.prepare_seconds / stub.calls
             own = times[name] - client
-            print(f"  {name}: client pre/post-processing {ms(client)}, fakeqpu's own {ms(own)} (target <= 1 s)")
+            print(f"  {name}: client pre/post-processing {ms(client)}, fakeqpu's own {ms(own)}")
 
     if not local:
         return
@@ -89,13 +89,21 @@ def main(local: bool = True) -> None:
     zz = SparsePauliOp("ZZ").apply_layout(unmeasured.layout)
     local_jobs = {
         "executor Sampler untwirled": lambda: Sampler(mode=device).run([circuit], shots=1000).result(),
-        "executor Estimator level 1": lambda: _local_estimator(device, Estimator).run([(unmeasured, zz)]).result(),
+        "executor Estimator level 1": lambda: (
+            _local_estimator(device, Estimator).run([(unmeasured, zz)]).result()
+        ),
     }
     for name, job in local_jobs.items():
         start = time.perf_counter()
-        job()
+        try:
+            job()
+        except Exception as exc:  # Aer refuses the whole-device circuit: say so, as the issue asks
+            print(f"  local testing mode {name:26s} cannot run it: {type(exc).__name__}: {exc}")
+            continue
         seconds = time.perf_counter() - start
-        print(f"  local testing mode {name:26s} {ms(seconds)}  = {seconds / times[name]:.0f}x fakeqpu's whole job")
+        print(
+            f"  local testing mode {name:26s} {ms(seconds)}  = {seconds / times[name]:.0f}x fakeqpu's job"
+        )
 
 
 def _local_estimator(device: Any, estimator_class: Any) -> Any:

@@ -36,7 +36,9 @@ def test_executor_sampler_job_and_result(fake_backend, bell, raw, contract_recor
     assert [part["idx_item"] for span in spans for part in span["parts"]] == [0]
 
 
-@pytest.mark.contract(fidelity="Executor programs: twirled items echo the samplex outputs but parameter_values")
+@pytest.mark.contract(
+    fidelity="Executor programs: twirled items echo the samplex outputs but parameter_values"
+)
 def test_twirled_executor_result_echoes_the_measurement_flips(fake_backend, bell, raw, contract_record):
     from qiskit_ibm_runtime.executor_sampler import Sampler
 
