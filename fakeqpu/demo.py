@@ -107,7 +107,7 @@ def _executor_primitives(backend: Any, bell: Any, bell_unmeasured: Any, zz: Any)
             estimator = Estimator(mode=session)
             estimator.options.resilience_level = level
             evs = estimator.run([(bell_unmeasured, zz)]).result()[0].data.evs
-            print(f"<ZZ> at resilience level {level} (mitigated by the client): {float(evs):.3f}")
+            print(f"<ZZ> at resilience level {level} (any mitigation runs in the client): {float(evs):.3f}")
 
 
 if __name__ == "__main__":
