@@ -26,11 +26,12 @@ class Program(Protocol):
 
 
 def registry() -> dict[str, Program]:
-    from fakeqpu.execution.programs import calibrate, estimator, executor, sampler
+    from fakeqpu.execution.programs import calibrate, estimator, executor, noise_learner, sampler
 
     return {
         "sampler": sampler.PROGRAM,
         "estimator": estimator.PROGRAM,
         "executor": executor.PROGRAM,
         "calibrate": calibrate.PROGRAM,
+        "noise-learner": noise_learner.PROGRAM,
     }
