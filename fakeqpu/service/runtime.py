@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fakeqpu import execution
-from fakeqpu.backend_data import BackendData, UnknownBackendError, get_backend_data
+from fakeqpu.backend_data import BackendData, UnknownBackendError, get_backend_data, is_mock, mock_name
 from fakeqpu.service import errors
 from fakeqpu.service.engine import Engine
 from fakeqpu.service.ids import IdFactory
@@ -55,6 +55,7 @@ class JobFilter:
     created_after: datetime | None = None
     created_before: datetime | None = None
     descending: bool = True
+    include_mocks: bool = False
 
 
 class RuntimeService:
@@ -90,6 +91,12 @@ class RuntimeService:
             self.engine.add_backend(name)
         if not self.backends:
             raise ValueError("a fake runtime needs at least one backend")
+        # Each device's dry-run counterpart (`mock_<suffix>`), listed only with `include_mocks`.
+        self.mock_backends: dict[str, BackendState] = {}
+        for name in self.backends:
+            mock = get_backend_data(mock_name(name))
+            self.mock_backends[mock.name] = BackendState(mock)
+            self.engine.add_backend(mock.name)
         self._background_count = 0
 
     # -- time ----------------------------------------------------------------------------------
@@ -111,7 +118,7 @@ class RuntimeService:
     # -- backends --------------------------------------------------------------------------------
 
     def backend(self, name: str) -> BackendState:
-        state = self.backends.get(name)
+        state = self.backends.get(name) or self.mock_backends.get(name)
         if state is None:
             raise errors.backend_not_found(name)
         return state
@@ -448,6 +455,8 @@ def _matches(job: Job, q: JobFilter) -> bool:
     if q.program is not None and job.program_id != q.program:
         return False
     if q.backend is not None and job.backend_name != q.backend:
+        return False
+    if is_mock(job.backend_name) and not q.include_mocks:
         return False
     if q.session_id is not None and job.session_id != q.session_id:
         return False
