@@ -134,4 +134,52 @@ def get_backend_data(name: str) -> BackendData:
     try:
         return available_backends()[name]
     except KeyError:
-        raise UnknownBackendError(name) from None
+        pass
+    real = _mock_of().get(name)
+    if real is None:
+        raise UnknownBackendError(name)
+    return _mock_data(real)
+
+
+MOCK_PREFIX = "mock_"
+
+
+def mock_name(name: str) -> str:
+    """The dry-run counterpart of a device, named as the client derives it (`ibm_torino` → `mock_torino`)."""
+    return re.sub(r"^[^_]+", "mock", name)
+
+
+def is_mock(name: str) -> bool:
+    return name.startswith(MOCK_PREFIX)
+
+
+class MockBackendData(BackendData):
+    """A device's dry-run counterpart: the same snapshot, served under the mock name."""
+
+    def __init__(self, real: BackendData) -> None:
+        super().__init__(mock_name(real.name), real.directory, real.conf_path, real.props_path)
+        self.real = real
+
+    @functools.cached_property
+    def configuration_text(self) -> str:
+        return json.dumps({**self.real.configuration, "backend_name": self.name})
+
+    @functools.cached_property
+    def properties_text(self) -> str:
+        return json.dumps({**self.real.properties, "backend_name": self.name})
+
+    def fake_backend(self) -> Any:
+        return self.real.fake_backend()
+
+
+@functools.cache
+def _mock_of() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for name in available_backends():
+        found.setdefault(mock_name(name), name)
+    return found
+
+
+@functools.cache
+def _mock_data(real_name: str) -> MockBackendData:
+    return MockBackendData(available_backends()[real_name])

@@ -104,8 +104,11 @@ def vet_job(text: str | bytes, limits: CostLimits) -> Vetted:
     elif isinstance(cost, bool) or not isinstance(cost, int | float) or cost > limits.job_seconds:
         problems.append(f"max_execution_time={cost!r} s (limit {limits.job_seconds} s)")
     program = body.get("program_id")
+    if program == "executor":
+        problems.extend(_check_executor(body.get("params"), limits))
+        return Vetted(send, tuple(problems))
     if program not in ("sampler", "estimator"):
-        problems.append(f"program {program!r}: the cost guard only knows sampler and estimator")
+        problems.append(f"program {program!r}: the cost guard only knows sampler, estimator and executor")
         return Vetted(send, tuple(problems))
     try:
         params = json.loads(_text(text), cls=RuntimeDecoder).get("params")
@@ -117,6 +120,35 @@ def vet_job(text: str | bytes, limits: CostLimits) -> Vetted:
     else:
         problems.extend(_check_params(str(program), params, limits))
     return Vetted(send, tuple(problems))
+
+
+def _check_executor(params: Any, limits: CostLimits) -> list[str]:
+    """Each item of an executor program within the limits (shots x elements, qubits, operations).
+
+    Params in a schema version the client does not know are sent: no QPU can run a program it cannot
+    parse, and the refusal is what a contract test asks IBM about.
+    """
+    try:
+        from qiskit_ibm_runtime.quantum_program.params_converters import QUANTUM_PROGRAM_PARAMS_CONVERTERS
+    except ImportError:
+        return ["program 'executor': this qiskit-ibm-runtime has no executor schemas"]
+    if not isinstance(params, Mapping):
+        return ["its params are not an object"]
+    converter = QUANTUM_PROGRAM_PARAMS_CONVERTERS.get(str(params.get("schema_version")))
+    if converter is None:
+        return []
+    try:
+        program, _ = converter.decoder(converter.model.model_validate(params))
+    except Exception as exc:
+        return [f"its params could not be decoded ({type(exc).__name__}: {exc})"]
+    problems: list[str] = []
+    if len(program.items) > limits.pubs:
+        problems.append(f"{len(program.items)} items (limit {limits.pubs})")
+    for index, item in enumerate(program.items):
+        sets = math.prod(item.shape)
+        issues = _check_pub(int(program.shots) * sets, 1, item.circuit, limits)
+        problems.extend(f"item {index} {problem}" for problem in issues)
+    return problems
 
 
 def _text(text: str | bytes) -> str:

@@ -70,6 +70,8 @@ def main() -> None:
             for key, value in detailed.details().items():
                 print(f"  {key:<20} {value}")
 
+        _executor_primitives(backend, bell, bell_unmeasured, zz)
+
     with fakeqpu.mock_runtime(seed=7, job_duration=600) as runtime:
         _say("Session length: max_time='25m', four 10-minute jobs, the clock moved 25 minutes")
         backend = runtime.service().backend("ibm_torino")
@@ -83,6 +85,29 @@ def main() -> None:
         print(runtime.timeline())
 
     print(f"\nAll of the above took {time.perf_counter() - wall:.1f} s of wall time.")
+
+
+def _executor_primitives(backend: Any, bell: Any, bell_unmeasured: Any, zz: Any) -> None:
+    _say("Current primitives: client-side Sampler and Estimator (program executor)")
+    try:
+        from qiskit_ibm_runtime.executor_estimator import Estimator
+        from qiskit_ibm_runtime.executor_sampler import Sampler
+    except ImportError:
+        print("this qiskit-ibm-runtime predates the client-side primitives (0.50): skipped")
+        return
+    from qiskit_ibm_runtime import Session
+
+    with Session(backend=backend) as session:
+        sampler = Sampler(mode=session)
+        sampler.options.twirling.enable_gates = True
+        job = sampler.run([bell], shots=1000)
+        counts = job.result()[0].data.meas.get_counts()
+        print(f"twirled Bell counts ({job.primitive_id} program): {dict(sorted(counts.items()))}")
+        for level in (0, 1):
+            estimator = Estimator(mode=session)
+            estimator.options.resilience_level = level
+            evs = estimator.run([(bell_unmeasured, zz)]).result()[0].data.evs
+            print(f"<ZZ> at resilience level {level} (any mitigation runs in the client): {float(evs):.3f}")
 
 
 if __name__ == "__main__":

@@ -110,10 +110,10 @@ class RuntimeApi:
     # -- backends --------------------------------------------------------------------------------
 
     def list_backends(self, request: Request) -> Response:
-        devices = [
-            wire.device_body(state, self.service.queue_length(name))
-            for name, state in self.service.backends.items()
-        ]
+        states = dict(self.service.backends)
+        if (request.param("include_mocks") or "").lower() == "true":
+            states.update(self.service.mock_backends)
+        devices = [wire.device_body(state, self.service.queue_length(name)) for name, state in states.items()]
         return Response.json({"devices": devices})
 
     def backend_configuration(self, request: Request, name: str) -> Response:
@@ -261,4 +261,5 @@ def _job_filter(request: Request) -> JobFilter:
         created_after=when("created_after"),
         created_before=when("created_before"),
         descending=(request.param("sort") or "DESC").upper() != "ASC",
+        include_mocks=(request.param("include_mocks") or "").lower() == "true",
     )

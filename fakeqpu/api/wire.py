@@ -7,6 +7,7 @@ from typing import Any
 
 import qiskit
 
+from fakeqpu.backend_data import is_mock
 from fakeqpu.service.jobs import Job
 from fakeqpu.service.runtime import BackendState
 from fakeqpu.service.sessions import Session
@@ -113,7 +114,7 @@ def device_body(state: BackendState, queue_length: int) -> dict[str, Any]:
     if state.reason:
         status["reason"] = state.reason
     processor = data.processor_type
-    return {
+    body: dict[str, Any] = {
         "name": data.name,
         "status": status,
         "is_simulator": False,
@@ -122,6 +123,9 @@ def device_body(state: BackendState, queue_length: int) -> dict[str, Any]:
         "processor_type": {k: processor[k] for k in ("family", "revision", "segment") if k in processor},
         "queue_length": queue_length,
     }
+    if is_mock(data.name):
+        body["class"] = "mock"  # what the client's dry run looks for
+    return body
 
 
 def status_body(state: BackendState, queue_length: int) -> dict[str, Any]:

@@ -19,11 +19,13 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from qiskit.providers import BackendV2, Options
+from qiskit.quantum_info import Kraus
 from qiskit.transpiler import Target
 from qiskit_aer import AerSimulator
 from qiskit_aer.noise import NoiseModel
-from qiskit_aer.noise.device import basic_device_readout_errors
+from qiskit_aer.noise.device import basic_device_gate_errors, basic_device_readout_errors
 
 from fakeqpu.backend_data import get_backend_data
 from fakeqpu.execution.cutting import Operation
@@ -44,6 +46,7 @@ class CacheStats:
 
 _lock = threading.Lock()
 _simulators: dict[NoiseKey, Any] = {}
+_channels: dict[NoiseKey, tuple[dict[str, list[Any]], Any]] = {}
 _stats = CacheStats()
 
 
@@ -70,6 +73,30 @@ def simulator(backend_name: str, qubits: tuple[int, ...], operations: frozenset[
         _simulators[key] = built
         _stats.builds += 1
         return built
+
+
+def single_qubit_channels(
+    backend_name: str, qubit: int, operations: frozenset[Operation]
+) -> tuple[dict[str, list[Any]], Any]:
+    """Kraus operators of each gate's error on `qubit`, and its 2x2 readout matrix P(read | state).
+
+    The same channels `NoiseModel.from_backend` puts in the exact model of `simulator`.
+    """
+    key: NoiseKey = (backend_name, (qubit,), operations)
+    with _lock:
+        cached = _channels.get(key)
+        if cached is not None:
+            return cached
+        target = compact_target(backend_target(backend_name), (qubit,), operations)
+        errors = {
+            name: [np.asarray(k) for k in Kraus(error.to_quantumchannel()).data]
+            for name, _, error in basic_device_gate_errors(target=target)
+        }
+        readout = np.eye(2)
+        for _, error in basic_device_readout_errors(target=target):
+            readout = np.asarray(error.probabilities, dtype=float)
+        _channels[key] = (errors, readout)
+        return errors, readout
 
 
 def readout_error(backend_name: str, qubit: int) -> float:

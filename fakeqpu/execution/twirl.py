@@ -36,12 +36,12 @@ def twirled_gate_errors(target: Target) -> Iterator[tuple[str, tuple[int, ...], 
             if props is None or qargs is None:
                 continue
             error = None if not isinstance(operation, Gate) else props.error
-            fidelities = _pauli_fidelities(target, qargs, props.duration, error)
+            fidelities = pauli_fidelities(target, qargs, props.duration, error)
             if fidelities is not None:
                 yield name, qargs, _pauli_channel(fidelities, len(qargs))
 
 
-def _pauli_fidelities(
+def pauli_fidelities(
     target: Target, qargs: tuple[int, ...], duration: float | None, error: float | None
 ) -> NDArray[np.float64] | None:
     """The twirled channel's Pauli transfer matrix diagonal, in `pauli_basis` order."""

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fakeqpu import execution
-from fakeqpu.backend_data import BackendData, UnknownBackendError, get_backend_data
+from fakeqpu.backend_data import BackendData, UnknownBackendError, get_backend_data, is_mock, mock_name
 from fakeqpu.service import errors
 from fakeqpu.service.engine import Engine
 from fakeqpu.service.ids import IdFactory
@@ -22,7 +22,6 @@ from fakeqpu.service.plans import Plan
 from fakeqpu.service.sessions import DEDICATED, MODES, Session
 from fakeqpu.service.timeline import Timeline, Transitions
 
-PROGRAMS = ("sampler", "estimator")
 MAX_TAGS = 8
 MAX_TAG_LENGTH = 86
 USAGE_WINDOW = timedelta(days=28)
@@ -57,6 +56,7 @@ class JobFilter:
     created_after: datetime | None = None
     created_before: datetime | None = None
     descending: bool = True
+    include_mocks: bool = False
 
 
 class RuntimeService:
@@ -93,6 +93,12 @@ class RuntimeService:
             self.engine.add_backend(name)
         if not self.backends:
             raise ValueError("a fake runtime needs at least one backend")
+        # Each device's dry-run counterpart (`mock_<suffix>`), listed only with `include_mocks`.
+        self.mock_backends: dict[str, BackendState] = {}
+        for name in self.backends:
+            mock = get_backend_data(mock_name(name))
+            self.mock_backends[mock.name] = BackendState(mock)
+            self.engine.add_backend(mock.name)
         self._background_count = 0
 
     # -- time ----------------------------------------------------------------------------------
@@ -114,7 +120,7 @@ class RuntimeService:
     # -- backends --------------------------------------------------------------------------------
 
     def backend(self, name: str) -> BackendState:
-        state = self.backends.get(name)
+        state = self.backends.get(name) or self.mock_backends.get(name)
         if state is None:
             raise errors.backend_not_found(name)
         return state
@@ -247,7 +253,7 @@ class RuntimeService:
     ) -> Job:
         with self.lock:
             self.sync()
-            if program_id not in PROGRAMS:
+            if program_id not in execution.program_ids():
                 raise errors.program_not_found(str(program_id))
             if not isinstance(backend, str) or not backend:
                 raise errors.validation_error("the backend field is required.")
@@ -255,8 +261,9 @@ class RuntimeService:
             state = self.calibrated_backend(backend, calibration)
             if state.status != "online":
                 raise errors.backend_not_available()
-            if not isinstance(params, dict) or not isinstance(params.get("pubs"), list):
-                raise errors.validation_error("params.pubs is required.")
+            problem = execution.submission_problem(program_id, params, params_wire)
+            if problem is not None:
+                raise errors.validation_error(problem)
             session = self._session_for_job(session_id, backend)
             job_tags = _tags(tags)
             max_time = self._max_execution_time(cost)
@@ -264,7 +271,7 @@ class RuntimeService:
             invalid: Reason | None = None
             prepared: execution.PreparedJob | None = None
             try:
-                prepared = execution.prepare(program_id, params, backend)
+                prepared = execution.prepare(program_id, params, backend, params_wire=params_wire)
                 estimate = prepared.estimated_seconds
             except execution.ExecutionError as exc:
                 invalid = Reason(exc.code, exc.message, exc.solution)
@@ -469,6 +476,8 @@ def _matches(job: Job, q: JobFilter) -> bool:
     if q.program is not None and job.program_id != q.program:
         return False
     if q.backend is not None and job.backend_name != q.backend:
+        return False
+    if is_mock(job.backend_name) and not q.include_mocks:
         return False
     if q.session_id is not None and job.session_id != q.session_id:
         return False

@@ -1,0 +1,257 @@
+"""Program `executor`: a `QuantumProgram` of circuit and samplex items, answered with raw shots.
+
+The params are plain pydantic JSON (`params_wire`), validated with the `ibm_quantum_schemas`
+model of their `schema_version` and decoded with the client's own converter
+(`QUANTUM_PROGRAM_PARAMS_CONVERTERS`). A samplex item is sampled with the client's own
+`broadcast_sample`, as local testing mode does. The result is the same version's
+`QuantumProgramResultModel` JSON: per item, a bool array `(*shape, shots, creg_size)` for each
+classical register, plus every samplex output but `parameter_values`. Mitigation, twirl folding
+and measurement-flip undoing stay on the client, as on IBM. The client modules are imported
+lazily: fakeqpu must import under clients that predate the executor.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from qiskit.circuit import QuantumCircuit
+
+from fakeqpu.execution.components import run_components
+from fakeqpu.execution.errors import INCOMPATIBLE, NOT_ISA, SYSTEM_LIMITS, VALIDATION, ExecutionError
+from fakeqpu.execution.estimate import estimated_seconds, num_executions
+from fakeqpu.execution.prepared import PreparedJob
+from fakeqpu.execution.programs.common import backend
+from fakeqpu.execution.programs.spans import chunk_spans
+
+# Decompressed tensors the fake accepts, in elements (a zlib bomb must not reach numpy).
+MAX_TENSOR_ELEMENTS = 20_000_000
+
+
+class ExecutorProgram:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last: tuple[Any, Any] | None = None
+
+    def submission_problem(self, params: Any, params_wire: Any) -> str | None:
+        try:
+            self._model(params_wire)
+        except _Refused as exc:
+            return str(exc)
+        return None
+
+    def prepare(self, params: Any, params_wire: Any, backend_name: str) -> PreparedJob:
+        data, target = backend(backend_name)
+        try:
+            model = self._model(params_wire)
+        except _Refused as exc:
+            raise ExecutionError(VALIDATION, str(exc)) from None
+        program_model = model.quantum_program
+        meas_level = getattr(program_model, "meas_level", "classified")
+        if meas_level != "classified":
+            raise ExecutionError(
+                INCOMPATIBLE, f"meas_level {meas_level!r} is not supported by fakeqpu: use 'classified'."
+            )
+        shots = int(program_model.shots)
+        sizes = [_model_item_size(item) for item in program_model.items]
+        num_executions((shots, size) for size in sizes)
+        _check_tensor_sizes(program_model.items)
+        converter = _converters()[model.schema_version]
+        try:
+            program, _ = converter.decoder(model)
+        except Exception as exc:
+            raise ExecutionError(VALIDATION, f"The quantum program is not valid: {exc}") from None
+        for index, item in enumerate(program.items):
+            _check_item(index, item, target)
+        rep_delay = getattr(getattr(model, "options", None), "rep_delay", None)
+        seconds = estimated_seconds(
+            ((item.circuit, shots * math.prod(item.shape)) for item in program.items),
+            target,
+            rep_delay,
+            data.configuration,
+        )
+        executions = num_executions((shots, math.prod(item.shape)) for item in program.items)
+        return PreparedJob(
+            "executor",
+            backend_name,
+            executions,
+            seconds,
+            quantum_program=program,
+            payload=model,
+        )
+
+    def run(self, prepared: PreparedJob, *, seed: int, start: datetime, stop: datetime) -> str:
+        program = prepared.quantum_program
+        model = prepared.payload
+        items = []
+        for index, item in enumerate(program.items):
+            item_seed = int(np.random.SeedSequence([seed % 2**64, index]).generate_state(1)[0])
+            items.append(_run_item(item, program.shots, prepared.backend_name, item_seed))
+        shapes = [tuple(item.shape) for item in program.items]
+        return _result_text(model, items, chunk_spans(shapes, start, stop))
+
+    def _model(self, params_wire: Any) -> Any:
+        with self._lock:
+            if self._last is not None and self._last[0] is params_wire:
+                return self._last[1]
+        model = _validate(params_wire)
+        with self._lock:
+            self._last = (params_wire, model)
+        return model
+
+
+class _Refused(Exception):
+    """Params the service refuses at submission (400)."""
+
+
+def _converters() -> Any:
+    from qiskit_ibm_runtime.quantum_program.params_converters import QUANTUM_PROGRAM_PARAMS_CONVERTERS
+
+    return QUANTUM_PROGRAM_PARAMS_CONVERTERS
+
+
+def _validate(params_wire: Any) -> Any:
+    if not isinstance(params_wire, dict):
+        raise _Refused("params must be an object.")
+    try:
+        converters = _converters()
+    except ImportError:
+        raise _Refused("this client's qiskit-ibm-runtime has no executor schemas.") from None
+    version = params_wire.get("schema_version")
+    converter = converters.get(version) if isinstance(version, str) else None
+    if converter is None:
+        raise _Refused(f"params.schema_version {version!r} is not one of {', '.join(sorted(converters))}.")
+    try:
+        return converter.model.model_validate(params_wire)
+    except Exception as exc:
+        raise _Refused(f"params do not match the executor {version} schema: {_first_error(exc)}") from None
+
+
+def _first_error(exc: Exception) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        try:
+            first = errors()[0]
+            where = ".".join(str(part) for part in first.get("loc", ()))
+            return f"{where}: {first.get('msg', '')}" if where else str(first.get("msg", ""))
+        except Exception:
+            pass
+    return str(exc).splitlines()[0]
+
+
+def _model_item_size(item: Any) -> int:
+    """Elements of the item's shape, from the model (before any tensor is decompressed)."""
+    shape = list(getattr(item, "shape", None) or [])
+    if getattr(item, "item_type", "") == "circuit":
+        arguments = getattr(item, "circuit_arguments", None)
+        argument_shape = list(getattr(arguments, "shape", None) or [])[:-1]
+        if len(argument_shape) > len(shape):
+            shape = argument_shape
+    if any(not isinstance(n, int) or n < 0 for n in shape):
+        raise ExecutionError(VALIDATION, f"The item shape {shape} is not a shape.")
+    return math.prod(shape)
+
+
+def _check_tensor_sizes(items: Any) -> None:
+    total = 0
+    for item in items:
+        tensors = [getattr(item, "circuit_arguments", None)]
+        tensors += list((getattr(item, "samplex_arguments", None) or {}).values())
+        for tensor in tensors:
+            shape = getattr(tensor, "shape", None)
+            if isinstance(shape, list | tuple):
+                total += math.prod(int(n) for n in shape)
+    if total > MAX_TENSOR_ELEMENTS:
+        raise ExecutionError(
+            SYSTEM_LIMITS,
+            f"The quantum program's arguments hold {total} values, more than {MAX_TENSOR_ELEMENTS}.",
+        )
+
+
+def _check_item(index: int, item: Any, target: Any) -> None:
+    from qiskit_ibm_runtime.utils.utils import is_isa_circuit
+
+    circuit = item.circuit
+    if not isinstance(circuit, QuantumCircuit):
+        raise ExecutionError(INCOMPATIBLE, f"Item {index} has no circuit.")
+    if circuit.num_qubits > target.num_qubits:
+        raise ExecutionError(
+            SYSTEM_LIMITS,
+            f"Item {index}: the circuit has {circuit.num_qubits} qubits but the target system has "
+            f"only {target.num_qubits} qubits.",
+        )
+    message = is_isa_circuit(circuit, target)
+    if message:
+        raise ExecutionError(NOT_ISA, f"Item {index}: {message}")
+    arguments = getattr(item, "circuit_arguments", None)
+    if arguments is not None and not np.all(np.isfinite(np.asarray(arguments, dtype=float))):
+        raise ExecutionError(VALIDATION, f"Item {index}: circuit_arguments must be finite numbers.")
+    samplex_arguments = getattr(item, "samplex_arguments", None)
+    if samplex_arguments is not None:
+        for name, value in samplex_arguments.items():
+            if isinstance(value, np.ndarray) and value.dtype.kind in "fc" and not np.all(np.isfinite(value)):
+                raise ExecutionError(VALIDATION, f"Item {index}: samplex argument {name} must be finite.")
+
+
+def _run_item(item: Any, shots: int, backend_name: str, seed: int) -> dict[str, np.ndarray]:
+    circuit: QuantumCircuit = item.circuit
+    shape = tuple(item.shape)
+    size = math.prod(shape)
+    outputs: dict[str, np.ndarray] = {}
+    if hasattr(item, "samplex"):
+        from qiskit_ibm_runtime.fake_provider.executor.broadcast_sample import broadcast_sample
+
+        samplex = item.samplex
+        finalize = getattr(samplex, "finalize", None)
+        if callable(finalize) and not getattr(samplex, "_finalized", True):
+            finalize()
+        outputs = broadcast_sample(samplex, item.samplex_arguments, shape, np.random.default_rng(seed))
+        values = np.asarray(outputs.pop("parameter_values", np.zeros((*shape, 0))), dtype=float)
+    else:
+        values = np.asarray(item.circuit_arguments, dtype=float)
+    bindings = np.broadcast_to(values, (*shape, circuit.num_parameters)).reshape(size, circuit.num_parameters)
+    bits = run_components(circuit, bindings, shots, backend_name, seed)
+    for creg in circuit.cregs:
+        columns = [circuit.find_bit(clbit).index for clbit in creg]
+        outputs[creg.name] = bits[:, :, columns].reshape(*shape, shots, len(columns))
+    return outputs
+
+
+def _result_text(model: Any, items: list[dict[str, np.ndarray]], spans: list[dict[str, Any]]) -> str:
+    import importlib
+
+    version = model.schema_version
+    module = importlib.import_module(f"ibm_quantum_schemas.executor.version_{version[1:].replace('.', '_')}")
+    result_model = module.QuantumProgramResultModel
+    tensor = importlib.import_module("ibm_quantum_schemas.common").CompressedTensorModel
+    part_fields = set(module.ChunkPart.model_fields)
+    body: dict[str, Any] = {
+        "schema_version": version,
+        "data": [
+            {"results": {name: tensor.from_numpy(value) for name, value in item.items()}, "metadata": {}}
+            for item in items
+        ],
+        "metadata": {
+            "chunk_timing": [
+                {
+                    **span,
+                    "parts": [{k: v for k, v in part.items() if k in part_fields} for part in span["parts"]],
+                }
+                for span in spans
+            ]
+        },
+    }
+    program_model = model.quantum_program
+    fields = result_model.model_fields
+    if "passthrough_data" in fields:
+        body["passthrough_data"] = getattr(program_model, "passthrough_data", None)
+    if "semantic_role" in fields:
+        body["semantic_role"] = getattr(program_model, "semantic_role", None)
+    text: str = result_model.model_validate(body).model_dump_json()
+    return text
+
+
+PROGRAM = ExecutorProgram()

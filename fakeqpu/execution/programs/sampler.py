@@ -1,0 +1,51 @@
+"""Program `sampler`: Sampler V2 PUBs (RuntimeEncoder params), a PrimitiveResult body."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fakeqpu.execution.encoding import sampler_result_text
+from fakeqpu.execution.errors import VALIDATION, ExecutionError
+from fakeqpu.execution.estimate import estimated_seconds, num_executions
+from fakeqpu.execution.options import parse_options
+from fakeqpu.execution.prepared import PreparedJob
+from fakeqpu.execution.programs.common import backend
+from fakeqpu.execution.pubs import raw_pubs, sampler_pubs
+from fakeqpu.execution.sampler import run_sampler
+
+
+class SamplerProgram:
+    def submission_problem(self, params: Any, params_wire: Any) -> str | None:
+        return pubs_problem(params)
+
+    def prepare(self, params: Any, params_wire: Any, backend_name: str) -> PreparedJob:
+        data, target = backend(backend_name)
+        if not isinstance(params, dict):
+            raise ExecutionError(VALIDATION, "params must be an object.")
+        options = parse_options(params)
+        pubs = sampler_pubs(raw_pubs(params), options, target)
+        runs = [(pub.circuit, pub.shots, pub.parameter_values.size) for pub in pubs]
+        seconds = estimated_seconds(
+            ((circuit, shots * sets) for circuit, shots, sets in runs),
+            target,
+            options.rep_delay,
+            data.configuration,
+        )
+        executions = num_executions((shots, sets) for _, shots, sets in runs)
+        return PreparedJob("sampler", backend_name, executions, seconds, pubs, options)
+
+    def run(self, prepared: PreparedJob, *, seed: int, start: datetime, stop: datetime) -> str:
+        options = prepared.options
+        if options.seed_simulator is not None:
+            seed = options.seed_simulator
+        return sampler_result_text(run_sampler(prepared.pubs, prepared.backend_name, seed), start, stop)
+
+
+def pubs_problem(params: Any) -> str | None:
+    if not isinstance(params, dict) or not isinstance(params.get("pubs"), list):
+        return "params.pubs is required."
+    return None
+
+
+PROGRAM = SamplerProgram()
