@@ -84,6 +84,8 @@ class RuntimeOptions:
                 isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
             ):
                 raise OptionError(f"{name} must be a positive number of seconds, not {value!r}")
+        if self.background_jobs is not None and not isinstance(self.background_jobs, Mapping):
+            raise OptionError(f"background_jobs maps backends to counts, not {self.background_jobs!r}")
         for backend, count in (self.background_jobs or {}).items():
             if backend not in self.backends or not isinstance(count, int) or count < 0:
                 raise OptionError(
