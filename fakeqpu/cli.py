@@ -7,6 +7,7 @@ over HTTP until SIGINT or SIGTERM, and prints the environment a client process n
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fakeqpu import __version__
+
 
 def _counts(text: str) -> dict[str, int]:
     counts: dict[str, int] = {}
@@ -54,7 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--auto-tick", type=float, default=1.0, help="virtual seconds per runtime API request (default 1)"
     )
-    serve.add_argument("--control-token", help="the control API's token (default: a random one)")
+    serve.add_argument(
+        "--control-token",
+        default=os.environ.get("FAKEQPU_CONTROL_TOKEN") or None,
+        help="the control API's token (default: $FAKEQPU_CONTROL_TOKEN, else a random one)",
+    )
     serve.add_argument("--env-file", help="also write the client environment to this dotenv file")
     for name, (_, text) in RUNTIME_FLAGS.items():
         serve.add_argument(f"--{name.replace('_', '-')}", dest=name, metavar="VALUE", help=text)
@@ -96,29 +102,37 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             parser.error(f"--{name.replace('_', '-')} {raw!r}: not a valid value")
     try:
         server = serve(**options)
-        server.start()
-    except (OptionError, ValueError, RuntimeError, OSError) as error:
+    except (OptionError, ValueError) as error:
         print(f"fakeqpu serve: {error}", file=sys.stderr)
         return 2
     stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    previous = {
+        signum: signal.signal(signum, lambda *_: stop.set()) for signum in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
+        server.start()
         if args.env_file:
             server.write_env(args.env_file)
         o = server.options
+        # stdout is a dotenv file: the comments say what serves, the lines are the client's environment
         print(
-            f"fakeqpu serve: {server.url} (plan {o.plan}; backends {', '.join(o.backends)}; seed {o.seed}; "
-            f"auto_tick {server.server_options.auto_tick} s). Stop with Ctrl-C or SIGTERM.\n"
-            "# The environment of a client process (dotenv):",
+            f"# fakeqpu serve: {server.url} (plan {o.plan}; backends {', '.join(o.backends)}; "
+            f"seed {'random' if o.seed is None else o.seed}; auto_tick {server.server_options.auto_tick} s)\n"
+            "# the environment of a client process:",
             flush=True,
         )
         print(server.dotenv(), end="", flush=True)
+        print("# serving: stop with Ctrl-C or SIGTERM", flush=True)
         while not stop.wait(1.0):
             pass
+    except (OSError, RuntimeError) as error:  # the port is taken, TLS without trustme
+        print(f"fakeqpu serve: {error}", file=sys.stderr)
+        return 2
     finally:
         server.stop()
-    print("fakeqpu serve: stopped", flush=True)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    print("# fakeqpu serve: stopped", flush=True)
     return 0
 
 

@@ -287,7 +287,6 @@ class _RequestHandler(BaseHTTPRequestHandler):
         log.debug("%s %s", self.address_string(), format % args)
 
 
-
 def client_urls(base: str) -> dict[str, str]:
     """Where each IBM service lives on a server at `base`, under the client's own variable names."""
     return {

@@ -35,7 +35,6 @@ from fakeqpu.server import RUNTIME_HOST, HttpServer, client_urls, self_signed_tl
 from fakeqpu.service.timeline import Transitions
 
 
-
 @dataclass(frozen=True)
 class ServerOptions:
     """How the fake is served; the fake itself is configured by `RuntimeOptions`."""
@@ -64,6 +63,22 @@ class ServerOptions:
         token = self.control_token
         if token is not None and (not isinstance(token, str) or not token.strip()):
             raise OptionError(f"control_token must be a non-empty string, not {token!r}")
+
+
+def client_env(url: str, control_token: str, ca_file: Path | None = None) -> dict[str, str]:
+    """The variables a client process needs for a server at `url` (the client reads them all)."""
+    env = client_urls(url)
+    env.update(
+        QISKIT_IBM_TOKEN=TOKEN,
+        QISKIT_IBM_INSTANCE=CRN,
+        QISKIT_IBM_CHANNEL="ibm_quantum_platform",
+        USAGE_DATA_OPT_OUT="True",  # the client skips inspecting its call stack on every request
+        FAKEQPU_URL=url,
+        FAKEQPU_CONTROL_TOKEN=control_token,
+    )
+    if ca_file is not None:
+        env["REQUESTS_CA_BUNDLE"] = str(ca_file)
+    return env
 
 
 def split_options(options: Mapping[str, Any]) -> tuple[ServerOptions, dict[str, Any]]:
@@ -157,18 +172,7 @@ class FakeServer:
     @property
     def env(self) -> dict[str, str]:
         """The environment of a client process: an unmodified `QiskitRuntimeService()` finds the fake."""
-        env = client_urls(self.url)
-        env.update(
-            QISKIT_IBM_TOKEN=TOKEN,
-            QISKIT_IBM_INSTANCE=CRN,
-            QISKIT_IBM_CHANNEL="ibm_quantum_platform",
-            USAGE_DATA_OPT_OUT="True",
-            FAKEQPU_URL=self.url,
-            FAKEQPU_CONTROL_TOKEN=self.control_token,
-        )
-        if self.ca_file is not None:
-            env["REQUESTS_CA_BUNDLE"] = str(self.ca_file)
-        return env
+        return client_env(self.url, self.control_token, self.ca_file)
 
     def dotenv(self) -> str:
         return "".join(f"{name}={value}\n" for name, value in self.env.items())

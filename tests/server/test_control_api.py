@@ -77,15 +77,21 @@ def test_backend_status_is_what_the_runtime_api_then_shows(fakeqpu_server):
     assert control(fakeqpu_server, "POST", "/set_backend_status", json=body).status_code == 204
     status = requests.get(f"{url}/api/v1/backends/ibm_fez/status", headers=headers).json()
     assert (status["state"], status["status"], status["message"]) == (False, "paused", "maintenance")
-    refused = control(fakeqpu_server, "POST", "/set_backend_status", json={"name": "ibm_fez", "status": "gone"})
+    refused = control(
+        fakeqpu_server, "POST", "/set_backend_status", json={"name": "ibm_fez", "status": "gone"}
+    )
     assert refused.status_code == 400
-    unknown = control(fakeqpu_server, "POST", "/set_backend_status", json={"name": "ibm_nowhere", "status": "online"})
+    unknown = control(
+        fakeqpu_server, "POST", "/set_backend_status", json={"name": "ibm_nowhere", "status": "online"}
+    )
     assert unknown.status_code == 404 and error_code(unknown) == 1007
     assert requests.get(f"{url}/api/v1/backends/ibm_fez/status", headers=headers).json()["status"] == "paused"
 
 
 def test_background_load_fills_the_queue(fakeqpu_server):
-    answer = control(fakeqpu_server, "POST", "/add_background_load", json={"backend": "ibm_torino", "jobs": 3})
+    answer = control(
+        fakeqpu_server, "POST", "/add_background_load", json={"backend": "ibm_torino", "jobs": 3}
+    )
     assert answer.status_code == 204
     devices = requests.get(f"{fakeqpu_server.url}/api/v1/backends", headers=runtime_headers(fakeqpu_server))
     queue = {d["name"]: d["queue_length"] for d in devices.json()["devices"]}
@@ -99,7 +105,9 @@ def test_the_timeline_as_records_and_as_text(fakeqpu_server):
     assert [(r["kind"], r["state"], r["reason"]) for r in records] == [("session", "open", None)]
     assert datetime.fromisoformat(records[0]["at"]) == fakeqpu_server.timeline()[0].at
     text = control(fakeqpu_server, "GET", "/timeline.txt")
-    assert text.headers["Content-Type"].startswith("text/plain") and text.text == str(fakeqpu_server.timeline())
+    assert text.headers["Content-Type"].startswith("text/plain") and text.text == str(
+        fakeqpu_server.timeline()
+    )
 
 
 def test_reset_starts_a_fresh_fake_with_the_same_ids_for_the_same_seed(fakeqpu_server):

@@ -51,7 +51,9 @@ def test_each_runtime_request_moves_the_clock_by_auto_tick(fakeqpu_server):
     for _ in range(3):
         requests.get(f"{url}/api/v1/versions", headers=headers)
     requests.post(f"{url}/iam/identity/token", data={"grant_type": "x"})  # IAM: not the runtime API
-    assert (fakeqpu_server.clock.now() - before).total_seconds() == 3 * fakeqpu_server.server_options.auto_tick
+    assert (
+        fakeqpu_server.clock.now() - before
+    ).total_seconds() == 3 * fakeqpu_server.server_options.auto_tick
 
 
 def _exchange(server: fakeqpu.FakeServer, raw: bytes, *, half_close: bool = False) -> tuple[int, dict]:
@@ -68,7 +70,9 @@ def _exchange(server: fakeqpu.FakeServer, raw: bytes, *, half_close: bool = Fals
             received += chunk
         head, _, body = received.partition(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
-        length = next(int(line.split(":", 1)[1]) for line in lines if line.lower().startswith("content-length:"))
+        length = next(
+            int(line.split(":", 1)[1]) for line in lines if line.lower().startswith("content-length:")
+        )
         while len(body) < length:
             chunk = sock.recv(65536)
             assert chunk
