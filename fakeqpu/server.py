@@ -23,6 +23,7 @@ ASGI layer and a dependency for nothing the fake needs; the framing rules a libr
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import socket
@@ -187,10 +188,8 @@ class _Server(ThreadingHTTPServer):
         with self._open_lock:
             conns, self._open = list(self._open), set()
         for conn in conns:
-            try:
+            with contextlib.suppress(OSError):  # already closed by the client
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # a client that hangs up mid-request, a failed TLS handshake: not the server's failure
@@ -202,6 +201,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
     server_version = "fakeqpu"
     sys_version = ""
     timeout = IDLE_TIMEOUT
+    disable_nagle_algorithm = True  # else a small answer waits ~40 ms for the client's delayed ACK
     server: _Server
 
     def _answer(self) -> None:
@@ -210,10 +210,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         except _BadFraming as bad:
             self._write(server_error(bad.status, 1208, bad.message), close=True)
             return
-        host, port = self.server.server_address[:2]
-        scheme = "https" if self.server._tls is not None else "http"
-        local = f"{scheme}://{host}:{port}"
-        response = self.server.front.answer(self.command, self.path, dict(self.headers), body, local)
+        front = self.server.front
+        response = front.answer(self.command, self.path, dict(self.headers), body, front.url())
         self._write(response, close=self.close_connection)
 
     # any other method answers 501 in the envelope (send_error)
