@@ -106,9 +106,9 @@ class HttpServer:
             raise RuntimeError("the server is not started")
         return int(self._httpd.server_address[1])
 
-    def url(self, host: str | None = None) -> str:
-        """The base URL with `host` (default: the bound address, a wildcard shown as loopback)."""
-        shown = host or _LOOPBACK.get(self._address[0], self._address[0])
+    def url(self) -> str:
+        """The base URL: the bound address, a wildcard shown as the loopback address."""
+        shown = _LOOPBACK.get(self._address[0], self._address[0])
         shown = f"[{shown}]" if ":" in shown else shown
         return f"{'https' if self._tls else 'http'}://{shown}:{self.port}"
 

@@ -49,7 +49,8 @@ BAD_CLOCK_MOVES = {
     "a boolean": ("/clock/advance", b'{"seconds": true}'),
     "NaN": ("/clock/advance", b'{"seconds": NaN}'),
     "infinite": ("/clock/advance", b'{"days": 1e999}'),
-    "too far": ("/clock/advance", b'{"days": 1e12}'),
+    "too far for a timedelta": ("/clock/advance", b'{"days": 1e12}'),
+    "past year 9999": ("/clock/advance", b'{"days": 1e7}'),
     "unknown argument": ("/clock/advance", b'{"weeks": 1}'),
     "missing argument": ("/clock/travel_to", b"{}"),
     "not a date": ("/clock/travel_to", b'{"when": "soon"}'),
@@ -86,6 +87,15 @@ def test_backend_status_is_what_the_runtime_api_then_shows(fakeqpu_server):
     )
     assert unknown.status_code == 404 and error_code(unknown) == 1007
     assert requests.get(f"{url}/api/v1/backends/ibm_fez/status", headers=headers).json()["status"] == "paused"
+
+
+@pytest.mark.parametrize("body", [{"jobs": -1}, {"jobs": 1.5}, {"duration": -10}, {"duration": 1e308}])
+def test_bad_background_load_is_refused_and_the_fake_still_works(fakeqpu_server, body):
+    answer = control(fakeqpu_server, "POST", "/add_background_load", json={"backend": "ibm_torino", **body})
+    assert answer.status_code == 400 and error_code(answer) == 1208
+    fakeqpu_server.clock.advance(hours=1)
+    devices = requests.get(f"{fakeqpu_server.url}/api/v1/backends", headers=runtime_headers(fakeqpu_server))
+    assert devices.status_code == 200 and {d["queue_length"] for d in devices.json()["devices"]} == {0}
 
 
 def test_background_load_fills_the_queue(fakeqpu_server):
