@@ -99,9 +99,9 @@ def max_ttl(backend, bell) -> None:
 def executor_primitives(backend, bell) -> None:
     """The executor-based primitives. Until the fake runs the `executor` program, the client sees
     IBM's answer for an unknown program; extend this step when it does (see the test)."""
-    from qiskit_ibm_runtime.executor_sampler import Sampler as ExecutorSampler
-
     try:
+        from qiskit_ibm_runtime.executor_sampler import Sampler as ExecutorSampler
+
         job = ExecutorSampler(mode=backend).run([bell], shots=100)
         emit("executor_sampler", shots=job.result(timeout=TIMEOUT)[0].data.meas.num_shots)
     except Exception as error:

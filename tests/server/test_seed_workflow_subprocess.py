@@ -107,6 +107,7 @@ def test_max_ttl_expiry_driven_through_the_control_api(report):
     assert "Error code 1217; Session has been closed." in step["failed"]
 
 
+@pytest.mark.min_client("0.50", reason="the executor primitives")
 def test_executor_primitives_from_another_process(report):
     """The executor path of issue 9. Until the fake runs `program_id: "executor"`, the other process
     sees the fake's 404 for an unknown program, as the client's own exception. When it runs, assert
