@@ -19,7 +19,6 @@ import os
 import secrets
 import shutil
 import tempfile
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -118,7 +117,6 @@ class FakeServer:
         self._http: HttpServer | None = None
         self._tls_dir: Path | None = None
         self.ca_file: Path | None = None  # with tls: the certificate authority a client must trust
-        self._reset_lock = threading.Lock()
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -178,7 +176,7 @@ class FakeServer:
         return "".join(f"{name}={value}\n" for name, value in self.env.items())
 
     def write_env(self, path: str | os.PathLike[str]) -> Path:
-        """Write `.env` as a dotenv file, atomically (a process waiting for the file sees it whole)."""
+        """Write `env` as a dotenv file, atomically (a process waiting for the file sees it whole)."""
         target = Path(path)
         partial = target.with_name(f".{target.name}.partial")
         partial.write_text(self.dotenv())
@@ -210,8 +208,8 @@ class FakeServer:
     def add_background_load(self, backend: str, jobs: int = 1, duration: float = 60.0) -> None:
         self._runtime.add_background_load(backend, jobs=jobs, duration=duration)
 
-    def set_backend_status(self, backend: str, status: str, reason: str | None = None) -> None:
-        self._runtime.set_backend_status(backend, status, reason)
+    def set_backend_status(self, name: str, status: str, reason: str | None = None) -> None:
+        self._runtime.set_backend_status(name, status, reason)
 
     @property
     def requests_served(self) -> int:
@@ -225,9 +223,8 @@ class FakeServer:
         self.reset_to(RuntimeOptions.from_kwargs({**self._base_options, **options}))
 
     def reset_to(self, options: RuntimeOptions) -> None:
-        fresh = FakeRuntime(options)  # built whole before it replaces anything
-        with self._reset_lock:
-            self._runtime = fresh
+        """A fresh fake with exactly `options` (what the pytest fixture does before each test)."""
+        self._runtime = FakeRuntime(options)  # built whole before it replaces the served one
 
     # -- requests ------------------------------------------------------------------------------------
 

@@ -163,3 +163,14 @@ def test_tls_with_a_throwaway_authority(tmp_path):
             requests.get(f"{server.url}/nowhere")  # the system's authorities do not know it
         ca_file = server.ca_file
     assert not ca_file.exists()  # removed at stop
+
+
+def test_the_real_client_over_tls(monkeypatch):
+    from qiskit_ibm_runtime import QiskitRuntimeService, Session
+
+    with fakeqpu.serve(tls=True, seed=3) as server:
+        for name, value in server.env.items():
+            monkeypatch.setenv(name, value)  # REQUESTS_CA_BUNDLE among them
+        backend = QiskitRuntimeService().least_busy(operational=True, simulator=False)
+        session = Session(backend=backend)
+        assert [(t.subject, t.state) for t in server.timeline()] == [(session.session_id, "open")]
