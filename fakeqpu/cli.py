@@ -1,24 +1,138 @@
-"""The `fakeqpu` command: `fakeqpu demo` runs the seed document's examples against the fake."""
+"""The `fakeqpu` command.
+
+`fakeqpu demo` runs the seed document's examples against the fake; `fakeqpu serve` serves the fake
+over HTTP until SIGINT or SIGTERM, and prints the environment a client process needs.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
 
 from fakeqpu import __version__
 
 
-def main(argv: list[str] | None = None) -> int:
+def _counts(text: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, count = part.partition("=")
+        counts[name.strip()] = int(count)
+    return counts
+
+
+# The runtime options of `mock_runtime()` as command-line flags, and how to read each one's text.
+RUNTIME_FLAGS: dict[str, tuple[Callable[[str], Any], str]] = {
+    "plan": (str, "premium, flex, paygo or open"),
+    "open_plan_sessions": (str, "job_mode or reject"),
+    "backends": (str, "comma-separated backend names, e.g. ibm_torino,ibm_fez"),
+    "job_duration": (float, "seconds of QPU time per job (default: IBM's estimate)"),
+    "seed": (int, "makes ids and counts reproducible"),
+    "start": (str, "the clock's starting instant, ISO 8601"),
+    "interactive_ttl": (int, "seconds"),
+    "max_ttl": (int, "seconds"),
+    "background_jobs": (_counts, "other users' jobs queued at start, e.g. ibm_torino=3"),
+}
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fakeqpu", description="A fake IBM Quantum Platform for tests.")
     parser.add_argument("--version", action="version", version=f"fakeqpu {__version__}")
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("demo", help="run the examples of 'Run jobs in a session' against the fake")
+    serve = commands.add_parser(
+        "serve",
+        help="serve the fake over HTTP for other processes",
+        description="Serve the fake IBM Quantum Platform (runtime API, IAM, Global Search, Global Catalog "
+        "and the /_fakeqpu control API) on one port until SIGINT or SIGTERM.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
+    serve.add_argument("--port", type=int, default=0, help="port to bind (default 0: a free one)")
+    serve.add_argument("--tls", action="store_true", help="https with a throwaway certificate authority")
+    serve.add_argument(
+        "--auto-tick", type=float, default=1.0, help="virtual seconds per runtime API request (default 1)"
+    )
+    serve.add_argument(
+        "--control-token",
+        default=os.environ.get("FAKEQPU_CONTROL_TOKEN") or None,
+        help="the control API's token (default: $FAKEQPU_CONTROL_TOKEN, else a random one)",
+    )
+    serve.add_argument("--env-file", help="also write the client environment to this dotenv file")
+    for name, (_, text) in RUNTIME_FLAGS.items():
+        serve.add_argument(f"--{name.replace('_', '-')}", dest=name, metavar="VALUE", help=text)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "demo":
         from fakeqpu.demo import main as demo
 
         demo()
         return 0
+    if args.command == "serve":
+        return _serve(args, parser)
     parser.print_help()
+    return 0
+
+
+def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from fakeqpu.options import OptionError
+    from fakeqpu.serving import serve
+
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "tls": args.tls,
+        "auto_tick": args.auto_tick,
+        "control_token": args.control_token,
+    }
+    for name, (convert, _) in RUNTIME_FLAGS.items():
+        raw = getattr(args, name)
+        if raw is None:
+            continue
+        try:
+            options[name] = convert(raw)
+        except ValueError:
+            parser.error(f"--{name.replace('_', '-')} {raw!r}: not a valid value")
+    try:
+        server = serve(**options)
+    except (OptionError, ValueError) as error:
+        print(f"fakeqpu serve: {error}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    previous = {
+        signum: signal.signal(signum, lambda *_: stop.set()) for signum in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        server.start()
+        if args.env_file:
+            server.write_env(args.env_file)
+        o = server.options
+        # stdout is a dotenv file: the comments say what serves, the lines are the client's environment
+        print(
+            f"# fakeqpu serve: {server.url} (plan {o.plan}; backends {', '.join(o.backends)}; "
+            f"seed {'random' if o.seed is None else o.seed}; auto_tick {server.server_options.auto_tick} s)\n"
+            "# the environment of a client process:",
+            flush=True,
+        )
+        print(server.dotenv(), end="", flush=True)
+        print("# serving: stop with Ctrl-C or SIGTERM", flush=True)
+        while not stop.wait(1.0):
+            pass
+    except (OSError, RuntimeError) as error:  # the port is taken, TLS without trustme
+        print(f"fakeqpu serve: {error}", file=sys.stderr)
+        return 2
+    finally:
+        server.stop()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    print("# fakeqpu serve: stopped", flush=True)
     return 0
 
 

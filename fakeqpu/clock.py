@@ -128,8 +128,10 @@ class Clock:
             raise ValueError(f"cannot advance by {step}: the clock never goes backwards")
         with _LOCK:
             self._sync()
-            self._move(self._us + step // _US, jump=True)
-            return _EPOCH + self._us * _US
+            target = self._us + step // _US
+            moved = _EPOCH + target * _US  # past year 9999 this raises OverflowError, before any move
+            self._move(target, jump=True)
+            return moved
 
     def travel_to(self, when: datetime) -> datetime:
         """Move to an absolute instant (naive means UTC); earlier than now raises ValueError."""

@@ -96,6 +96,8 @@ class RuntimeOptions:
                     f"usage_allocation_seconds applies to the {' and '.join(ALLOCATION_PLANS)} plans only, "
                     f"not to {self.plan!r} (IBM: no allocation on Pay-As-You-Go; Open has a limit instead)"
                 )
+        if self.background_jobs is not None and not isinstance(self.background_jobs, Mapping):
+            raise OptionError(f"background_jobs maps backends to counts, not {self.background_jobs!r}")
         for backend, count in (self.background_jobs or {}).items():
             if backend not in self.backends or not isinstance(count, int) or count < 0:
                 raise OptionError(

@@ -20,6 +20,7 @@ from fakeqpu.divergence import record
 from fakeqpu.guard import RealTrafficGuard
 from fakeqpu.mock import FakeRuntime, running
 from fakeqpu.options import OptionError, RuntimeOptions
+from fakeqpu.serving import FakeServer, serve
 
 MARKER = "fakeqpu"
 # Options that ini files and the command line can set, and how to read their text.
@@ -233,3 +234,24 @@ def contract_record(request: pytest.FixtureRequest) -> Callable[[str, Any], None
     """`contract_record(name, value)`: note what the service answered; a real run's divergence report
     lists it under the test, so the fidelity table can be updated from what IBM actually said."""
     return functools.partial(record, request.node)
+
+
+@pytest.fixture(scope="session")
+def fakeqpu_server(request: pytest.FixtureRequest) -> Iterator[FakeServer]:
+    """The fake served over HTTP on loopback, for code in other processes (`fakeqpu.serve()`).
+
+    One server for the whole run (`.url` and `.env` stay the same); each test that uses it gets a
+    fresh fake, configured like `fake_runtime` (marker, ini and CLI options, seed). Skipped in a real run.
+    """
+    if real.real_mode(request.config) is not None:
+        pytest.skip(real.MODEL_SKIP)
+    with serve(**request.config.stash.get(_BASE, {})) as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def _fakeqpu_server_reset(request: pytest.FixtureRequest) -> None:
+    """Reset the session's served fake before each test that uses it, with that test's options."""
+    if "fakeqpu_server" in request.fixturenames and real.real_mode(request.config) is None:
+        server: FakeServer = request.getfixturevalue("fakeqpu_server")
+        server.reset_to(options_for(request.node))

@@ -13,6 +13,7 @@ PACKAGE = Path(fakeqpu.__file__).parent
 LAYERS = {
     "fakeqpu": 5,  # public API, pytest plugin, guard, options, cli, testing aids
     "fakeqpu.transport": 4,
+    "fakeqpu.server": 4,  # server mode's front door, the other transport
     "fakeqpu.api": 3,
     "fakeqpu.service": 2,
     "fakeqpu.execution": 1,

@@ -151,6 +151,10 @@ class RuntimeService:
 
     def add_background_load(self, backend: str, jobs: int = 1, duration: float = 60.0) -> None:
         """Queue other users' jobs on a backend, so that `Pending` and `queue_length` are observable."""
+        if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 0:
+            raise ValueError(f"jobs must be a count >= 0, not {jobs!r}")
+        if isinstance(duration, bool) or not isinstance(duration, int | float) or not 0 <= duration <= 1e9:
+            raise ValueError(f"duration must be seconds from 0 to 1e9, not {duration!r}")
         with self.lock:
             self.sync()
             self.backend(backend)
