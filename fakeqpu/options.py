@@ -27,6 +27,10 @@ class RuntimeOptions:
     interactive_ttl: int | None = None
     max_ttl: int | None = None
     background_jobs: Mapping[str, int] | None = None  # backend → other users' jobs queued at start
+    auto_tick: float | None = None  # seconds of virtual time each request takes
+    strict: bool = False  # at teardown, a session left open or a job left non-final fails the test
+    max_jobs: int | None = None  # the test fails when it submits more jobs
+    max_qpu_seconds: float | None = None  # the test fails when its jobs use more QPU time
 
     @staticmethod
     def names() -> tuple[str, ...]:
@@ -84,6 +88,18 @@ class RuntimeOptions:
                 isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
             ):
                 raise OptionError(f"{name} must be a positive number of seconds, not {value!r}")
+        for name in ("auto_tick", "max_qpu_seconds"):
+            value = getattr(self, name)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < float("inf")
+            ):
+                raise OptionError(f"{name} must be a finite number of seconds >= 0, not {value!r}")
+        if self.max_jobs is not None and (
+            isinstance(self.max_jobs, bool) or not isinstance(self.max_jobs, int) or self.max_jobs < 0
+        ):
+            raise OptionError(f"max_jobs must be an integer >= 0, not {self.max_jobs!r}")
+        if not isinstance(self.strict, bool):
+            raise OptionError(f"strict must be True or False, not {self.strict!r}")
         for backend, count in (self.background_jobs or {}).items():
             if backend not in self.backends or not isinstance(count, int) or count < 0:
                 raise OptionError(

@@ -97,13 +97,17 @@ class Interceptor:
     def stop(self) -> None:
         self._patch.stop()
 
-    def _on_requests(self, prepared: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
+    def _on_requests(self, prepared: requests.PreparedRequest) -> Any:
         body = prepared.body if isinstance(prepared.body, bytes | str) else b""
         request = Request.build(prepared.method or "GET", prepared.url or "", prepared.headers, body)
         response = self._handler(request)
+        if response.raises is not None:
+            return response.raises  # `responses` raises a returned exception in the client
         return response.status, response.headers, response.body
 
     def _on_httpx(self, request: httpx.Request) -> httpx.Response:
         ours = Request.build(request.method, str(request.url), dict(request.headers), request.read())
         response = self._handler(ours)
+        if response.raises is not None:
+            raise response.raises
         return httpx.Response(response.status, headers=response.headers, content=response.body)

@@ -47,6 +47,7 @@ class Response:
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    raises: BaseException | None = None  # the transport raises this in the client instead of answering
 
     @staticmethod
     def json(payload: Any, status: int = 200) -> Response:

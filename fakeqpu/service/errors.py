@@ -144,3 +144,8 @@ def program_not_found(program_id: str) -> NotFoundError:
     return NotFoundError(
         1208, f"Request validation of body failed, because: program {program_id!r} is not available."
     )
+
+
+def injected(code: int, message: str, solution: str = "") -> InvalidRequestError:
+    """`fail_jobs(at="submit")`: the test's own code and message; HTTP 400 is CHOSEN."""
+    return InvalidRequestError(code, message, solution)

@@ -15,10 +15,12 @@ from typing import Any
 from fakeqpu import execution
 from fakeqpu.backend_data import BackendData, UnknownBackendError, get_backend_data
 from fakeqpu.service import errors
-from fakeqpu.service.engine import Engine
+from fakeqpu.service.engine import BACKEND_STATUSES, Engine, Qpu
+from fakeqpu.service.faults import JobFaults
 from fakeqpu.service.ids import IdFactory
 from fakeqpu.service.jobs import FINAL_STATUSES, PENDING_STATUSES, Job, Reason
 from fakeqpu.service.plans import Plan
+from fakeqpu.service.records import JobRecord, SessionRecord, job_record, session_record
 from fakeqpu.service.sessions import DEDICATED, MODES, Session
 from fakeqpu.service.timeline import Timeline, Transitions
 
@@ -40,8 +42,15 @@ class Instance:
 @dataclass
 class BackendState:
     data: BackendData
-    status: str = "online"  # online | paused | offline
-    reason: str | None = None
+    qpu: Qpu  # its status lives in the engine: a paused or offline QPU starts nothing
+
+    @property
+    def status(self) -> str:  # online | paused | offline
+        return self.qpu.status
+
+    @property
+    def reason(self) -> str | None:
+        return self.qpu.reason
 
 
 @dataclass(frozen=True)
@@ -80,15 +89,18 @@ class RuntimeService:
         self.lock = threading.RLock()
         self.timeline = Timeline()
         self.engine = Engine(self.plan, now(), self.timeline)
+        self.job_faults = JobFaults(lambda job: job_record(job, self.engine.now))
+        self.engine.faults = self.job_faults
         self.backends: dict[str, BackendState] = {}
         for name in backends:
             try:
-                self.backends[name] = BackendState(get_backend_data(name))
+                data = get_backend_data(name)
             except UnknownBackendError:
                 raise ValueError(
                     f"unknown backend {name!r}: no snapshot in qiskit_ibm_runtime.fake_provider"
                 ) from None
             self.engine.add_backend(name)
+            self.backends[name] = BackendState(data, self.engine.qpus[name])
         if not self.backends:
             raise ValueError("a fake runtime needs at least one backend")
         self._background_count = 0
@@ -122,12 +134,43 @@ class RuntimeService:
             self.sync()
             return self.engine.queue_length(self.backend(name).data.name)
 
-    def set_backend_status(self, name: str, status: str, reason: str | None = None) -> None:
-        if status not in ("online", "paused", "offline"):
+    def set_backend_status(
+        self, name: str, status: str, reason: str | None = None, *, at: Any = None, until: Any = None
+    ) -> None:
+        """`paused`/`offline` stop the QPU (queued jobs wait, the running one finishes), `online` resumes.
+
+        `at` and `until` (a datetime, an ISO 8601 string, or seconds from now) schedule it on the
+        virtual clock; at `until` the backend is `online` again.
+        """
+        if status not in BACKEND_STATUSES:
             raise ValueError("status must be 'online', 'paused' or 'offline'")
+        if reason is not None and not isinstance(reason, str):
+            raise ValueError("reason must be a string or None")
         with self.lock:
-            state = self.backend(name)
-            state.status, state.reason = status, reason
+            self.sync()
+            self.backend(name)
+            start = self._instant(at, "at")
+            end = self._instant(until, "until")
+            if end is not None and end <= (start or self.now):
+                raise ValueError("until must come after at (or after now)")
+            self.engine.set_backend_status(name, status, reason, start)
+            if end is not None:
+                self.engine.set_backend_status(name, "online", None, end)
+
+    def _instant(self, value: Any, name: str) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        if isinstance(value, datetime):
+            return value if value.tzinfo else value.replace(tzinfo=self.now.tzinfo)
+        if isinstance(value, timedelta):
+            return self.now + value
+        if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0 and value == value:
+            if value == float("inf"):
+                raise ValueError(f"{name} must be finite")
+            return self.now + timedelta(seconds=value)
+        raise ValueError(f"{name} must be a datetime, an ISO 8601 string or seconds from now, not {value!r}")
 
     def add_background_load(self, backend: str, jobs: int = 1, duration: float = 60.0) -> None:
         """Queue other users' jobs on a backend, so that `Pending` and `queue_length` are observable."""
@@ -151,6 +194,45 @@ class RuntimeService:
                     background=True,
                 )
                 self.engine.submit(job)
+
+    # -- faults and records (the test author's toolkit) --------------------------------------------
+
+    def fail_jobs(
+        self, code: int, message: str | None = None, *, match: Any = None, times: int = 1, at: str = "start"
+    ) -> dict[str, Any]:
+        """The next `times` jobs that `match` (a callable of a `JobRecord`, or None for any) fail with
+        IBM `code`: when submitted (the POST answers the error), when they start, or half-way through."""
+        with self.lock:
+            return self.job_faults.add(code, message, match=match, times=times, at=at).describe()
+
+    def faults(self) -> list[dict[str, Any]]:
+        """The job faults not yet used up, JSON-friendly."""
+        with self.lock:
+            return [fault.describe() for fault in self.job_faults.pending]
+
+    def clear_faults(self) -> None:
+        with self.lock:
+            self.job_faults.clear()
+
+    def job_records(self) -> list[JobRecord]:
+        """Every job of this instance, in submission order, as read-only records."""
+        with self.lock:
+            self.sync()
+            mine = [job for job in self.engine.jobs.values() if not job.background]
+            return [job_record(job, self.now) for job in sorted(mine, key=lambda j: j.seq)]
+
+    def session_records(self) -> list[SessionRecord]:
+        """Every session and batch, in creation order, as read-only records."""
+        with self.lock:
+            self.sync()
+            members: dict[str, list[str]] = {sid: [] for sid in self.engine.sessions}
+            for job in sorted(self.engine.jobs.values(), key=lambda j: j.seq):
+                if job.session_id in members:
+                    members[job.session_id].append(job.id)
+            return [
+                session_record(session, tuple(members[sid]), self.engine.session_usage(session))
+                for sid, session in self.engine.sessions.items()
+            ]
 
     # -- sessions --------------------------------------------------------------------------------
 
@@ -275,6 +357,9 @@ class RuntimeService:
                 simulation_seed=self._ids.simulation_seed(),
             )
             job.duration = 0.0 if invalid else self._duration_of(job)
+            refused = self.job_faults.take(job, "submit")
+            if refused is not None:
+                raise errors.injected(refused.code, refused.message, refused.solution)
             self.engine.submit(job)
             return job
 
