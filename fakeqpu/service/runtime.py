@@ -22,7 +22,7 @@ from fakeqpu.service.jobs import FINAL_STATUSES, PENDING_STATUSES, Job, Reason
 from fakeqpu.service.plans import Plan
 from fakeqpu.service.records import JobRecord, SessionRecord, job_record, session_record
 from fakeqpu.service.sessions import DEDICATED, MODES, Session
-from fakeqpu.service.timeline import Timeline, Transitions
+from fakeqpu.service.timeline import Subject, Timeline, Transitions
 
 PROGRAMS = ("sampler", "estimator")
 MAX_TAGS = 8
@@ -501,7 +501,14 @@ class RuntimeService:
     def timeline_entries(self) -> Transitions:
         with self.lock:
             self.sync()
-            return self.timeline.entries()
+            subjects = {
+                s.id: Subject("session", s.backend_name, mode=s.mode, max_ttl_deadline=s.max_ttl_deadline)
+                for s in self.engine.sessions.values()
+            }
+            for job in self.engine.jobs.values():
+                if not job.background:
+                    subjects[job.id] = Subject("job", job.backend_name, session_id=job.session_id)
+            return self.timeline.entries(subjects, self.now)
 
 
 def _positive_int(value: Any, name: str) -> int:
