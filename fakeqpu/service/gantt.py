@@ -94,8 +94,8 @@ def gantt_svg(timeline: Transitions) -> str:
                 )
             elif (
                 session.deadline is not None
-                and session.states[-1][0] >= session.deadline
-                or (session.deadline is not None and session.states[-1][1] != "closed")
+                and session.deadline <= end
+                and (still_open or session.states[-1][0] >= session.deadline)
             ):
                 dx = x(session.deadline)
                 rows.append(
