@@ -68,6 +68,7 @@ class FakeRuntime:
             seed=options.seed,
             job_duration=options.job_duration,
             open_plan_sessions=options.open_plan_sessions,
+            user_jumps=self.clock.user_jumps,
         )
         self.app = FakeIbmCloud(
             self.model,

@@ -71,10 +71,13 @@ def session_not_found(session_id: str) -> NotFoundError:
     )
 
 
-def session_not_accepting(closed: bool) -> InvalidRequestError:
-    """Rejection is documented; HTTP 400 and code 1217 (the session-closed reason code) are CHOSEN."""
+def session_not_accepting(closed: bool, hint: str | None = None) -> InvalidRequestError:
+    """Rejection is documented; HTTP 400 and code 1217 (the session-closed reason code) are CHOSEN.
+
+    `hint`: fakeqpu's own explanation, appended to the solution (a user's clock jump closed it)."""
     message = "Session has been closed." if closed else "Session is not accepting new jobs."
-    return InvalidRequestError(1217, message, "Create a new session to run more jobs.")
+    solution = "Create a new session to run more jobs."
+    return InvalidRequestError(1217, message, f"{solution} {hint}" if hint else solution)
 
 
 def job_not_cancellable() -> ConflictError:

@@ -21,7 +21,7 @@ from fakeqpu.service.ids import IdFactory
 from fakeqpu.service.jobs import FINAL_STATUSES, PENDING_STATUSES, Job, Reason
 from fakeqpu.service.plans import Plan
 from fakeqpu.service.records import JobRecord, SessionRecord, job_record, session_record
-from fakeqpu.service.sessions import DEDICATED, MODES, Session
+from fakeqpu.service.sessions import DEDICATED, MODES, REASON_IDLE, REASON_MAX_TTL, Session
 from fakeqpu.service.timeline import Subject, Timeline, Transitions
 
 PROGRAMS = ("sampler", "estimator")
@@ -77,6 +77,7 @@ class RuntimeService:
         seed: int | None = None,
         job_duration: JobDuration = None,
         open_plan_sessions: str = "job_mode",
+        user_jumps: Callable[[], Sequence[tuple[datetime, datetime]]] | None = None,
     ) -> None:
         if open_plan_sessions not in ("job_mode", "reject"):
             raise ValueError("open_plan_sessions must be 'job_mode' or 'reject'")
@@ -86,6 +87,7 @@ class RuntimeService:
         self._ids = IdFactory(seed)
         self._job_duration = job_duration
         self._open_plan_sessions = open_plan_sessions
+        self._user_jumps = user_jumps  # the clock's record of time moved by the user's own tools
         self.lock = threading.RLock()
         self.timeline = Timeline()
         self.engine = Engine(self.plan, now(), self.timeline)
@@ -372,12 +374,33 @@ class RuntimeService:
         if session is None:
             raise errors.session_not_found(session_id)
         if session.closed or not session.accepting_jobs:
-            raise errors.session_not_accepting(session.closed)
+            raise errors.session_not_accepting(session.closed, self._jump_hint(session))
         if session.backend_name != backend:
             raise errors.validation_error(
                 f"session {session_id} runs on {session.backend_name}, not on {backend}."
             )
         return session
+
+    def _jump_hint(self, session: Session) -> str | None:
+        """Why a session closed on its own, when a freezegun/time-machine jump of the user's did it."""
+        closed = session.closed_at
+        if (
+            closed is None
+            or self._user_jumps is None
+            or session.state_reason not in (REASON_IDLE, REASON_MAX_TTL)
+        ):
+            return None
+        for before, after in self._user_jumps():
+            if before < closed <= after:
+                why = (
+                    "with no job for 30 minutes" if session.state_reason == REASON_IDLE else "at its max TTL"
+                )
+                return (
+                    f"fakeqpu: session {session.id} closed {why} during a jump of the clock from "
+                    f"{before:%H:%M:%S} to {after:%H:%M:%S} made by freezegun or time-machine in your code. "
+                    "Move time with qpu_clock.advance() in smaller steps, or keep a job running across it."
+                )
+        return None
 
     def _max_execution_time(self, cost: Any) -> float:
         limit = float(self.plan.max_execution_time)

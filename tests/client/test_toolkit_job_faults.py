@@ -45,7 +45,9 @@ def test_fault_at_submit_answers_the_post_and_creates_no_job(fake_runtime, fake_
         Sampler(mode=fake_backend).run([bell])
     assert error_body(raised.value)["errors"][0]["code"] == 1004
     assert fake_runtime.jobs() == []
-    assert [r.status for r in fake_runtime.requests() if r.method == "POST" and r.path.endswith("/jobs")] == [400]
+    assert [r.status for r in fake_runtime.requests() if r.method == "POST" and r.path.endswith("/jobs")] == [
+        400
+    ]
     Sampler(mode=fake_backend).run([bell])  # the next one is accepted
     assert len(fake_runtime.jobs()) == 1
 
@@ -82,7 +84,12 @@ def test_faults_in_a_batch_hit_only_matching_jobs(fake_runtime, fake_backend, be
 
 
 def test_fault_arguments_are_checked(fake_runtime):
-    for bad in ({"code": "1517"}, {"code": 1517, "at": "later"}, {"code": 1517, "times": 0}, {"code": 1, "match": 3}):
+    for bad in (
+        {"code": "1517"},
+        {"code": 1517, "at": "later"},
+        {"code": 1517, "times": 0},
+        {"code": 1, "match": 3},
+    ):
         with pytest.raises(ValueError):
             fake_runtime.fail_jobs(**bad)
     assert fake_runtime.faults() == []
@@ -134,7 +141,9 @@ def test_a_maintenance_window_on_the_virtual_clock(fake_runtime, fake_backend, b
 
 
 @pytest.mark.fakeqpu(job_duration=10)
-def test_a_pause_scheduled_while_jobs_wait_starts_them_exactly_at_the_end(fake_runtime, fake_backend, bell, qpu_clock):
+def test_a_pause_scheduled_while_jobs_wait_starts_them_exactly_at_the_end(
+    fake_runtime, fake_backend, bell, qpu_clock
+):
     start = qpu_clock.now()
     first, second = (Sampler(mode=fake_backend).run([bell]) for _ in range(2))
     fake_runtime.set_backend_status(fake_backend.name, "paused", at=5, until=100)
