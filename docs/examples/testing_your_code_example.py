@@ -47,7 +47,8 @@ def test_a_failed_job_is_resubmitted_once(fake_runtime, fake_backend, bell):
     fake_runtime.fail_jobs(1517, "Injected: calibration lost.")
     result = resubmit_failed(fake_backend, bell)
     assert result[0].data.meas.num_shots == 100
-    assert [(job.status, job.reason_code) for job in fake_runtime.jobs()] == [("Failed", 1517), ("Completed", None)]
+    outcomes = [(job.status, job.reason_code) for job in fake_runtime.jobs()]
+    assert outcomes == [("Failed", 1517), ("Completed", None)]
 
 
 # -- surviving max TTL ----------------------------------------------------------------------------------
