@@ -121,3 +121,19 @@ def test_the_app_submitted_two_jobs_of_77_shots(fake_runtime, fake_backend, bell
     assert [job.shots for job in jobs] == [(77,), (77,)]
     assert all(job.pubs[0].circuit == bell and job.program == "sampler" for job in jobs)
     assert fake_runtime.sessions() == []  # job mode: no session was opened
+
+
+# -- leftovers, budgets, latency ------------------------------------------------------------------
+
+
+@pytest.mark.fakeqpu(strict=True, max_jobs=2, max_qpu_seconds=60, job_duration=10)
+def test_within_budget_and_tidy(fake_runtime, fake_backend, bell):
+    with Session(backend=fake_backend) as session:
+        Sampler(mode=session).run([bell], shots=10).result()
+    fake_runtime.assert_no_leftovers()  # what strict=True also checks at teardown
+
+
+@pytest.mark.fakeqpu(auto_tick=0.25, job_duration=1)
+def test_every_request_takes_a_quarter_second(fake_runtime, fake_backend, bell):
+    Sampler(mode=fake_backend).run([bell], shots=10).result()
+    assert all(request.seconds == 0.25 for request in fake_runtime.requests())
