@@ -254,7 +254,7 @@ class FakeRuntime:
 
     def qpu_seconds(self) -> float:
         """Simulated QPU seconds used so far by this instance's jobs."""
-        return round(sum(job.qpu_seconds for job in self.jobs()), 3)
+        return self.model.usage_totals()[2]
 
     @property
     def requests_served(self) -> int:

@@ -192,7 +192,7 @@ def fake_runtime(request: pytest.FixtureRequest) -> Iterator[FakeRuntime]:
     with running(options_for(request.node)) as runtime:
         request.node.stash[_RUNTIME] = runtime
         yield runtime
-        request.node.stash[_USAGE] = (len(runtime.jobs()), len(runtime.sessions()), runtime.qpu_seconds())
+        request.node.stash[_USAGE] = runtime.model.usage_totals()
         problems = _budget_and_leftovers(runtime)
     if problems:
         pytest.fail("fakeqpu: " + "\n".join(problems), pytrace=False)
@@ -203,6 +203,8 @@ def _budget_and_leftovers(runtime: FakeRuntime) -> list[str]:
     options, problems = runtime.options, []
     if options.strict and (found := runtime.leftovers()):
         problems.append("strict: left over at the end of the test: " + "; ".join(found))
+    if options.max_jobs is None and options.max_qpu_seconds is None:
+        return problems
     jobs = runtime.jobs()
     listing = "".join(f"\n  {j.id} {j.program} on {j.backend}: {j.status}, {j.qpu_seconds} s" for j in jobs)
     if options.max_jobs is not None and len(jobs) > options.max_jobs:

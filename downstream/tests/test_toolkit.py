@@ -71,11 +71,12 @@ def test_http_fault_faults_and_clear_faults(fake_runtime, fake_service, fake_bac
     assert statuses[:4] == [503, 503, 200, None]
 
 
-def test_expire_tokens(fake_runtime, fake_service, fake_backend):
+def test_expire_tokens(fake_runtime, fake_service, fake_backend, bell_circuit):
+    job = Sampler(mode=fake_backend).run([bell_circuit])
     fake_runtime.expire_tokens()
     with pytest.raises(IBMNotAuthorizedError):
-        fake_service.backend(fake_backend.name).status()
-    assert fake_runtime.service().backend(fake_backend.name).status().operational
+        fake_service.job(job.job_id())
+    assert fake_runtime.service().job(job.job_id()).job_id() == job.job_id()  # a new token works
 
 
 @pytest.mark.fakeqpu(job_duration=5, strict=True, max_jobs=1, max_qpu_seconds=10, auto_tick=0.1)

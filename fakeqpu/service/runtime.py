@@ -223,6 +223,14 @@ class RuntimeService:
             mine = [job for job in self.engine.jobs.values() if not job.background]
             return [job_record(job, self.now) for job in sorted(mine, key=lambda j: j.seq)]
 
+    def usage_totals(self) -> tuple[int, int, float]:
+        """(jobs, sessions, QPU seconds) of this instance so far, without building records."""
+        with self.lock:
+            self.sync()
+            mine = [job for job in self.engine.jobs.values() if not job.background]
+            seconds = round(sum(job.qpu_seconds(self.now) for job in mine), 3)
+            return len(mine), len(self.engine.sessions), seconds
+
     def session_records(self) -> list[SessionRecord]:
         """Every session and batch, in creation order, as read-only records."""
         with self.lock:
