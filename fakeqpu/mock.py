@@ -152,7 +152,8 @@ class FakeRuntime:
         return self.clock.now()
 
     def timeline(self) -> Transitions:
-        """Every session and job transition so far, in virtual-time order; `print()` it to read it."""
+        """Every session and job transition so far, in virtual-time order; `print()` it to read it,
+        `.to_svg()` or `.save("timeline.svg")` (or `.html`) to see it as a Gantt chart."""
         return self.model.timeline_entries()
 
     def add_background_load(self, backend: str, jobs: int = 1, duration: float = 60.0) -> None:

@@ -1,5 +1,6 @@
 """What a session sees while its backend is paused (CHOSEN where IBM is silent: docs/fidelity.md,
-"Test author's toolkit"). These need control of the backend, so a real run skips them (`fake_runtime`)."""
+"Test author's toolkit"). Not in tests/contract: a real run cannot pause a backend, so no real run
+can settle these; they pin the chosen behaviour."""
 
 from __future__ import annotations
 
@@ -10,13 +11,7 @@ from qiskit_ibm_runtime.exceptions import IBMRuntimeError
 
 from tests.contract.helpers import error_body
 
-pytestmark = pytest.mark.contract
 
-
-@pytest.mark.contract(
-    fidelity="Toolkit: while its backend is paused an active session stays active, its queued job waits, "
-    "its usage and max TTL keep running; new jobs get 1004"
-)
 @pytest.mark.fakeqpu(job_duration=10)
 def test_a_session_keeps_its_state_while_the_backend_is_paused(fake_runtime, fake_backend, bell, qpu_clock):
     session = Session(backend=fake_backend, max_time=600)
@@ -37,7 +32,6 @@ def test_a_session_keeps_its_state_while_the_backend_is_paused(fake_runtime, fak
     session.close()
 
 
-@pytest.mark.contract(fidelity="Toolkit: max TTL passes during a pause: closed, queued jobs fail 1217")
 @pytest.mark.fakeqpu(job_duration=10)
 def test_the_max_ttl_closes_a_session_during_a_pause(fake_runtime, fake_backend, bell, qpu_clock):
     session = Session(backend=fake_backend, max_time=300)
