@@ -47,6 +47,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_max_ttl.py
 	$(PY) benchmarks/bench_fixtures.py
 	$(PY) benchmarks/bench_server.py
+	$(PY) benchmarks/bench_toolkit.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

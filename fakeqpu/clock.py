@@ -104,6 +104,7 @@ class Clock:
         self._local = threading.local()  # .seen: the instant this thread last observed
         self._travel: time_machine.travel | None = None
         self._traveller: time_machine.Traveller | None = None
+        self._user_jumps: list[tuple[datetime, datetime]] = []  # (from, to) of followed user jumps
 
     # -- reading and moving -------------------------------------------------------------------------
 
@@ -145,6 +146,11 @@ class Clock:
                 )
             self._move(target, jump=True)
             return _EPOCH + self._us * _US
+
+    def user_jumps(self) -> list[tuple[datetime, datetime]]:
+        """The last forward jumps made by the user's own freezegun or time-machine, as (from, to)."""
+        with _LOCK:
+            return list(self._user_jumps)
 
     def sleep(self, seconds: float) -> None:
         """Virtual sleep: wake at this thread's last observed instant + seconds, without waiting.
@@ -230,6 +236,8 @@ class Clock:
             return
         seen = _to_us(datetime.now(UTC))
         if seen > self._us:
+            self._user_jumps.append((_EPOCH + self._us * _US, _EPOCH + seen * _US))
+            del self._user_jumps[:-100]  # the recent ones are enough for a hint
             self._move(seen, jump=True)
 
     def _move(self, us: int, *, jump: bool) -> None:

@@ -28,6 +28,10 @@ class RuntimeOptions:
     max_ttl: int | None = None
     background_jobs: Mapping[str, int] | None = None  # backend → other users' jobs queued at start
     usage_allocation_seconds: int | None = None  # Premium/Flex: None = the plan's default, 0 = none
+    auto_tick: float | None = None  # seconds of virtual time each request takes
+    strict: bool = False  # at teardown, a session left open or a job left non-final fails the test
+    max_jobs: int | None = None  # the test fails when it submits more jobs
+    max_qpu_seconds: float | None = None  # the test fails when its jobs use more QPU time
 
     @staticmethod
     def names() -> tuple[str, ...]:
@@ -98,6 +102,18 @@ class RuntimeOptions:
                 )
         if self.background_jobs is not None and not isinstance(self.background_jobs, Mapping):
             raise OptionError(f"background_jobs maps backends to counts, not {self.background_jobs!r}")
+        for name in ("auto_tick", "max_qpu_seconds"):
+            value = getattr(self, name)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < float("inf")
+            ):
+                raise OptionError(f"{name} must be a finite number of seconds >= 0, not {value!r}")
+        if self.max_jobs is not None and (
+            isinstance(self.max_jobs, bool) or not isinstance(self.max_jobs, int) or self.max_jobs < 0
+        ):
+            raise OptionError(f"max_jobs must be an integer >= 0, not {self.max_jobs!r}")
+        if not isinstance(self.strict, bool):
+            raise OptionError(f"strict must be True or False, not {self.strict!r}")
         for backend, count in (self.background_jobs or {}).items():
             if backend not in self.backends or not isinstance(count, int) or count < 0:
                 raise OptionError(

@@ -9,8 +9,10 @@ With `--fakeqpu-real` the same fixtures stand for IBM Quantum itself (`fakeqpu.r
 from __future__ import annotations
 
 import functools
+import re
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +25,19 @@ from fakeqpu.options import OptionError, RuntimeOptions
 from fakeqpu.serving import FakeServer, serve
 
 MARKER = "fakeqpu"
+
+
+def _flag(text: str) -> bool:
+    lowered = str(text).strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(text)
+
+
+_flag.__name__ = "boolean"
+
 # Options that ini files and the command line can set, and how to read their text.
 _TEXT_OPTIONS: dict[str, Any] = {
     "plan": str,
@@ -34,19 +49,40 @@ _TEXT_OPTIONS: dict[str, Any] = {
     "interactive_ttl": int,
     "max_ttl": int,
     "usage_allocation_seconds": int,
+    "strict": _flag,
+    "max_jobs": int,
+    "max_qpu_seconds": float,
+    "auto_tick": float,
 }
+_SWITCHES = ("strict",)  # on the command line a bare flag: `--fakeqpu-strict`
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("fakeqpu", "fakeqpu: a fake IBM Quantum Platform")
     for name in _TEXT_OPTIONS:
         parser.addini(f"fakeqpu_{name}", f"fakeqpu default for {name}", default=None)
+        if name in _SWITCHES:
+            group.addoption(
+                f"--fakeqpu-{name.replace('_', '-')}",
+                dest=f"fakeqpu_{name}",
+                action="store_const",
+                const="true",
+                default=None,
+                help=f"fakeqpu {name} for every test (a marker still overrides it)",
+            )
+            continue
         group.addoption(
             f"--fakeqpu-{name.replace('_', '-')}",
             dest=f"fakeqpu_{name}",
             default=None,
             help=f"fakeqpu {name} for every test (a marker still overrides it)",
         )
+    group.addoption(
+        "--fakeqpu-timeline-dir",
+        dest="fakeqpu_timeline_dir",
+        default=None,
+        help="write the SVG timeline of every failed test that used the fake into this directory",
+    )
     group.addoption(
         "--fakeqpu-allow-real",
         action="store_true",
@@ -63,6 +99,7 @@ def pytest_configure(config: pytest.Config) -> None:
         f"(options: {', '.join(RuntimeOptions.names())})",
     )
     real.register_markers(config)
+    config.pluginmanager.register(UsageReport(), "fakeqpu-usage")
     try:
         config.stash[_BASE] = _base_options(config)
         RuntimeOptions.from_kwargs(config.stash[_BASE])
@@ -155,7 +192,98 @@ def fake_runtime(request: pytest.FixtureRequest) -> Iterator[FakeRuntime]:
     if real.real_mode(request.config) is not None:
         pytest.skip(real.MODEL_SKIP)
     with running(options_for(request.node)) as runtime:
+        request.node.stash[_RUNTIME] = runtime
         yield runtime
+        request.node.stash[_USAGE] = runtime.model.usage_totals()
+        problems = _budget_and_leftovers(runtime)
+    if problems:
+        pytest.fail("fakeqpu: " + "\n".join(problems), pytrace=False)
+
+
+def _budget_and_leftovers(runtime: FakeRuntime) -> list[str]:
+    """What `strict`, `max_jobs` and `max_qpu_seconds` find wrong at teardown, jobs listed."""
+    options, problems = runtime.options, []
+    if options.strict and (found := runtime.leftovers()):
+        problems.append("strict: left over at the end of the test: " + "; ".join(found))
+    if options.max_jobs is None and options.max_qpu_seconds is None:
+        return problems
+    jobs = runtime.jobs()
+    listing = "".join(f"\n  {j.id} {j.program} on {j.backend}: {j.status}, {j.qpu_seconds} s" for j in jobs)
+    if options.max_jobs is not None and len(jobs) > options.max_jobs:
+        problems.append(f"max_jobs={options.max_jobs} exceeded: {len(jobs)} jobs submitted:{listing}")
+    used = runtime.qpu_seconds()
+    if options.max_qpu_seconds is not None and used > options.max_qpu_seconds:
+        problems.append(
+            f"max_qpu_seconds={options.max_qpu_seconds} exceeded: {used} s of QPU time used:{listing}"
+        )
+    return problems
+
+
+_RUNTIME = pytest.StashKey[FakeRuntime]()
+_USAGE = pytest.StashKey[tuple[int, int, float]]()
+_PROPERTY = "fakeqpu_usage"  # on each teardown report: travels from xdist workers to the controller
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    runtime = item.stash.get(_RUNTIME, None)
+    if runtime is None:
+        return
+    if report.failed and not item.stash.get(_REPORTED, False):
+        item.stash[_REPORTED] = True
+        timeline = runtime.timeline()
+        report.sections.append(("fakeqpu timeline", timeline.render()))
+        folder = item.config.getoption("fakeqpu_timeline_dir", default=None)
+        if folder:
+            name = re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid).strip("_") + ".svg"
+            path = timeline.save(Path(folder) / name)
+            report.sections.append(("fakeqpu timeline picture", str(path)))
+    if report.when == "teardown" and _USAGE in item.stash:
+        jobs, sessions, seconds = item.stash[_USAGE]
+        report.user_properties.append(
+            (_PROPERTY, {"jobs": jobs, "sessions": sessions, "qpu_seconds": seconds})
+        )
+
+
+_REPORTED = pytest.StashKey[bool]()
+
+
+class UsageReport:
+    """Collects each test's fake usage from its teardown report (also those of xdist workers)."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, tuple[int, int, float]] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "teardown":
+            return
+        for name, value in report.user_properties:
+            if name == _PROPERTY and isinstance(value, dict):
+                self.totals[report.nodeid] = (value["jobs"], value["sessions"], value["qpu_seconds"])
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        line = usage_summary(self.totals)
+        if line:
+            terminalreporter.write_line(line)
+
+
+def usage_summary(totals: Mapping[str, tuple[int, int, float]]) -> str | None:
+    """`fakeqpu: N jobs, M sessions, S s simulated QPU time in T tests; top: ...` (None: fake unused)."""
+    if not totals:
+        return None
+    jobs = sum(t[0] for t in totals.values())
+    sessions = sum(t[1] for t in totals.values())
+    seconds = sum(t[2] for t in totals.values())
+    top = sorted(((t[2], nodeid) for nodeid, t in totals.items() if t[2] > 0), key=lambda p: (-p[0], p[1]))[
+        :5
+    ]
+    ranked = ", ".join(f"{nodeid} ({qpu:.1f} s)" for qpu, nodeid in top) or "none"
+    return (
+        f"fakeqpu: {jobs} jobs, {sessions} sessions, {seconds:.1f} s simulated QPU time "
+        f"in {len(totals)} tests; top by QPU time: {ranked}"
+    )
 
 
 @pytest.fixture

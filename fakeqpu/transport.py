@@ -97,12 +97,14 @@ class Interceptor:
     def stop(self) -> None:
         self._patch.stop()
 
-    def _on_requests(self, prepared: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
+    def _on_requests(self, prepared: requests.PreparedRequest) -> Any:
         body = prepared.body if isinstance(prepared.body, bytes | str) else b""
         request = Request.build(prepared.method or "GET", prepared.url or "", prepared.headers, body)
         response = self._handler(request)
         if response.unreachable is not None:  # as on the network: the host does not resolve
             return requests.exceptions.ConnectionError(response.unreachable)  # type: ignore[return-value]
+        if response.raises is not None:
+            return response.raises  # `responses` raises a returned exception in the client
         return response.status, response.headers, response.body
 
     def _on_httpx(self, request: httpx.Request) -> httpx.Response:
@@ -110,4 +112,6 @@ class Interceptor:
         response = self._handler(ours)
         if response.unreachable is not None:
             raise httpx.ConnectError(response.unreachable, request=request)
+        if response.raises is not None:
+            raise response.raises
         return httpx.Response(response.status, headers=response.headers, content=response.body)

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
+from typing import Any
 
 from fakeqpu.api import resource_controller
 from fakeqpu.api.cloud_api import CloudApi
 from fakeqpu.api.errors import envelope, error_response
+from fakeqpu.api.faults import HttpFaults
 from fakeqpu.api.http import Request, Response
 from fakeqpu.api.poll_guard import StillPollGuard
+from fakeqpu.api.request_log import RequestRecord
 from fakeqpu.api.runtime_api import RuntimeApi
 from fakeqpu.service.errors import ServiceError
 from fakeqpu.service.runtime import RuntimeService
@@ -37,15 +41,73 @@ def is_ibm_host(host: str) -> bool:
 
 
 class FakeIbmCloud:
-    def __init__(self, service: RuntimeService, plan_id: str) -> None:
+    def __init__(
+        self,
+        service: RuntimeService,
+        plan_id: str,
+        *,
+        advance: Callable[[float], Any] | None = None,
+        auto_tick: float = 0.0,
+    ) -> None:
         self.service = service
         self.runtime = RuntimeApi(service)
         self.cloud = CloudApi(service, plan_id)
         self.still_polls = StillPollGuard()
         self.requests_served = 0
+        self.http_faults = HttpFaults()
+        self.request_log: list[RequestRecord] = []
+        self._advance = advance  # moves the virtual clock: `auto_tick` seconds of latency per request
+        self.auto_tick = auto_tick
+
+    # -- the toolkit: HTTP faults, token expiry, the request log ------------------------------------
+
+    def http_fault(self, **fault: Any) -> dict[str, Any]:
+        """See `FakeRuntime.http_fault`: the next `times` matching requests answer `status` or raise."""
+        with self.service.lock:
+            return self.http_faults.add(**fault).describe()
+
+    def expire_tokens(self) -> None:
+        with self.service.lock:
+            self.cloud.expire_tokens()
+
+    def faults(self) -> list[dict[str, Any]]:
+        with self.service.lock:
+            return self.service.faults() + [fault.describe() for fault in self.http_faults.pending]
+
+    def clear_faults(self) -> None:
+        with self.service.lock:
+            self.service.clear_faults()
+            self.http_faults.clear()
+
+    def requests(self) -> list[RequestRecord]:
+        with self.service.lock:
+            return list(self.request_log)
 
     def handle(self, request: Request) -> Response:
         self.requests_served += 1
+        with self.service.lock:
+            start = self.service.sync()
+            if self.auto_tick and self._advance is not None:
+                self._advance(self.auto_tick)
+            fault = self.http_faults.take(request)
+        response = fault.answer(self.service.trace_id()) if fault is not None else self._answer(request)
+        with self.service.lock:
+            end = self.service.sync()
+            self.request_log.append(
+                RequestRecord(
+                    method=request.method,
+                    url=request.url,
+                    path=request.path,
+                    status=None if response.raises is not None else response.status,
+                    at=start,
+                    seconds=round((end - start).total_seconds(), 6),
+                    fault=fault is not None,
+                    error=None if response.raises is None else type(response.raises).__name__,
+                )
+            )
+        return response
+
+    def _answer(self, request: Request) -> Response:
         try:
             return self._route(request)
         except ServiceError as error:

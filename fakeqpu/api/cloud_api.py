@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote
@@ -14,6 +15,7 @@ from fakeqpu.service.runtime import RuntimeService
 TOKEN_LIFETIME = 3600
 _SIGNING_KEY = "fakeqpu-not-a-secret-key-for-hs256!"  # the client never checks the signature
 _ISSUER = "https://iam.cloud.ibm.com/identity"
+_APPS = itertools.count(1)  # tells the tokens of one fake from another's (the `jti` claim)
 
 
 class CloudApi:
@@ -21,6 +23,9 @@ class CloudApi:
         self.service = service
         self.plan_id = plan_id
         self._known_tokens: set[str] = set()
+        self._app = next(_APPS)
+        self._minted = 0
+        self._valid_from: int | None = None  # after `expire_tokens()`: the first serial still valid
 
     # -- IAM -------------------------------------------------------------------------------------
 
@@ -40,7 +45,9 @@ class CloudApi:
             "iat": now,
             "exp": now + TOKEN_LIFETIME,
             "scope": "ibm openid",
+            "jti": f"fakeqpu-{self._app}-{self._minted}",
         }
+        self._minted += 1
         token = jwt.encode(claims, _SIGNING_KEY, algorithm="HS256")
         return Response.json(
             {
@@ -62,7 +69,7 @@ class CloudApi:
             return True
         try:
             # Time claims are not checked: a test may move the clock either side of when the token was minted.
-            jwt.decode(
+            claims = jwt.decode(
                 authorization[7:],
                 _SIGNING_KEY,
                 algorithms=["HS256"],
@@ -70,10 +77,23 @@ class CloudApi:
             )
         except jwt.PyJWTError:
             return False
+        if not self._still_valid(claims):
+            return False
         if len(self._known_tokens) > 1000:
             self._known_tokens.clear()
         self._known_tokens.add(authorization)
         return True
+
+    def expire_tokens(self) -> None:
+        """Every token minted so far (by this fake or another) is refused from now on with 401."""
+        self._valid_from = self._minted
+        self._known_tokens.clear()
+
+    def _still_valid(self, claims: dict[str, Any]) -> bool:
+        if self._valid_from is None:
+            return True
+        prefix, _, serial = str(claims.get("jti", "")).rpartition("-")
+        return prefix == f"fakeqpu-{self._app}" and serial.isdigit() and int(serial) >= self._valid_from
 
     # -- Global Search and Global Catalog ------------------------------------------------------------
 

@@ -52,6 +52,7 @@ class Response:
     @staticmethod
     def no_such_host(host: str) -> Response:
         return Response(0, unreachable=f"Failed to resolve '{host}' (Name or service not known)")
+    raises: BaseException | None = None  # the transport raises this in the client instead of answering
 
     @staticmethod
     def json(payload: Any, status: int = 200) -> Response:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from fakeqpu.service.jobs import (
     CANCELLED,
@@ -38,6 +39,12 @@ from fakeqpu.service.sessions import (
 )
 from fakeqpu.service.timeline import Timeline
 
+if TYPE_CHECKING:
+    from fakeqpu.service.faults import JobFaults
+
+ONLINE = "online"
+BACKEND_STATUSES = (ONLINE, "paused", "offline")
+
 
 @dataclass
 class Qpu:
@@ -46,12 +53,15 @@ class Qpu:
     backend_name: str
     queue: list[Job] = field(default_factory=list)
     running: Job | None = None
+    status: str = ONLINE  # paused or offline: nothing starts; the running job finishes
+    reason: str | None = None
+    schedule: list[tuple[datetime, str, str | None]] = field(default_factory=list)  # time order
 
     def run_end(self) -> datetime | None:
         job = self.running
         if job is None or job.started_at is None:
             return None
-        return job.started_at + timedelta(seconds=min(job.duration, job.max_execution_time))
+        return job.started_at + timedelta(seconds=job.run_seconds)
 
 
 class Engine:
@@ -62,6 +72,7 @@ class Engine:
         self.qpus: dict[str, Qpu] = {}
         self.jobs: dict[str, Job] = {}
         self.sessions: dict[str, Session] = {}
+        self.faults: JobFaults | None = None  # injected job failures (`fail_jobs`)
 
     # -- time ------------------------------------------------------------------------------------
 
@@ -77,12 +88,14 @@ class Engine:
         """Fire what is due now, then start what may start; repeat until nothing changes."""
         changed = True
         while changed:
-            changed = self._fire_due_job_ends()
+            changed = self._fire_due_status_changes()
+            changed = self._fire_due_job_ends() or changed
             changed = self._fire_due_session_timers() or changed
             changed = self._start_ready_jobs() or changed
 
     def _next_event_time(self) -> datetime | None:
         times = [end for qpu in self.qpus.values() if (end := qpu.run_end()) is not None]
+        times.extend(qpu.schedule[0][0] for qpu in self.qpus.values() if qpu.schedule)
         for session in self.sessions.values():
             times.extend(self._session_deadlines(session))
         return min(times, default=None)
@@ -144,7 +157,9 @@ class Engine:
             end = qpu.run_end()
             if qpu.running is not None and end is not None and end <= self.now:
                 job = qpu.running
-                if job.duration > job.max_execution_time:
+                if job.fault is not None:
+                    self._finish(job, FAILED, job.fault, end)
+                elif job.duration > job.max_execution_time:
                     self._finish(job, CANCELLED, RAN_TOO_LONG, end)
                 else:
                     self._finish(job, COMPLETED, None, end)
@@ -154,7 +169,7 @@ class Engine:
     def _start_ready_jobs(self) -> bool:
         changed = False
         for qpu in self.qpus.values():
-            while qpu.running is None and (job := self._next_job(qpu)) is not None:
+            while qpu.status == ONLINE and qpu.running is None and (job := self._next_job(qpu)) is not None:
                 self._start(qpu, job)
                 changed = True
         return changed
@@ -192,6 +207,11 @@ class Engine:
             self._mark(session, self.now)
         if job.invalid is not None:
             self._finish(job, FAILED, job.invalid, self.now)
+        elif self.faults is not None and (fault := self.faults.take(job, "start")) is not None:
+            self._finish(job, FAILED, fault, self.now)
+        elif self.faults is not None and (fault := self.faults.take(job, "run")) is not None:
+            job.fault = fault  # fails half-way through its run
+            job.fault_after = min(job.duration, job.max_execution_time) / 2
 
     def _finish(self, job: Job, status: str, reason: Reason | None, at: datetime) -> None:
         """A running job ends; the QPU frees; a closing session with nothing left closes."""
@@ -212,6 +232,28 @@ class Engine:
             elif not session.accepting_jobs:
                 session.close(at, REASON_JOBS_DONE)
         self._mark(session, at)
+
+    # -- backend status ------------------------------------------------------------------------------
+
+    def _fire_due_status_changes(self) -> bool:
+        changed = False
+        for qpu in self.qpus.values():
+            while qpu.schedule and qpu.schedule[0][0] <= self.now:
+                _, qpu.status, qpu.reason = qpu.schedule.pop(0)
+                changed = True
+        return changed
+
+    def set_backend_status(
+        self, name: str, status: str, reason: str | None, at: datetime | None = None
+    ) -> None:
+        """Now (`at` None or past), or at `at` on the virtual clock: an engine event, fired lazily."""
+        qpu = self.qpus[name]
+        if at is None or at <= self.now:
+            qpu.status, qpu.reason = status, reason
+        else:
+            qpu.schedule.append((at, status, reason))
+            qpu.schedule.sort(key=lambda change: change[0])
+        self._settle()
 
     # -- operations ----------------------------------------------------------------------------------
 

@@ -71,10 +71,13 @@ def session_not_found(session_id: str) -> NotFoundError:
     )
 
 
-def session_not_accepting(closed: bool) -> InvalidRequestError:
-    """Rejection is documented; HTTP 400 and code 1217 (the session-closed reason code) are CHOSEN."""
+def session_not_accepting(closed: bool, hint: str | None = None) -> InvalidRequestError:
+    """Rejection is documented; HTTP 400 and code 1217 (the session-closed reason code) are CHOSEN.
+
+    `hint`: fakeqpu's own explanation, appended to the solution (a user's clock jump closed it)."""
     message = "Session has been closed." if closed else "Session is not accepting new jobs."
-    return InvalidRequestError(1217, message, "Create a new session to run more jobs.")
+    solution = "Create a new session to run more jobs."
+    return InvalidRequestError(1217, message, f"{solution} {hint}" if hint else solution)
 
 
 def job_not_cancellable() -> ConflictError:
@@ -154,3 +157,8 @@ def program_not_found(program_id: str) -> NotFoundError:
     return NotFoundError(
         1208, f"Request validation of body failed, because: program {program_id!r} is not available."
     )
+
+
+def injected(code: int, message: str, solution: str = "") -> InvalidRequestError:
+    """`fail_jobs(at="submit")`: the test's own code and message; HTTP 400 is CHOSEN."""
+    return InvalidRequestError(code, message, solution)

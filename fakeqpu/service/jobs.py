@@ -63,6 +63,14 @@ class Job:
     result_text: str | None = None
     result_deleted: bool = False  # a private job's result, once read
     deleted: bool = False
+    fault: Reason | None = None  # injected by `fail_jobs(at="run")`: fails after `fault_after` seconds
+    fault_after: float | None = None
+
+    @property
+    def run_seconds(self) -> float:
+        """Seconds this job occupies the QPU once started."""
+        seconds = min(self.duration, self.max_execution_time)
+        return seconds if self.fault_after is None else min(seconds, self.fault_after)
 
     @property
     def final(self) -> bool:

@@ -15,12 +15,14 @@ from typing import Any
 from fakeqpu import execution
 from fakeqpu.backend_data import BackendData, UnknownBackendError, get_backend_data, is_mock, mock_name
 from fakeqpu.service import errors
-from fakeqpu.service.engine import Engine
+from fakeqpu.service.engine import BACKEND_STATUSES, Engine, Qpu
+from fakeqpu.service.faults import JobFaults
 from fakeqpu.service.ids import IdFactory
 from fakeqpu.service.jobs import FINAL_STATUSES, PENDING_STATUSES, QUEUED, RUNNING, Job, Reason
 from fakeqpu.service.plans import Plan
-from fakeqpu.service.sessions import DEDICATED, MODES, Session
-from fakeqpu.service.timeline import Timeline, Transitions
+from fakeqpu.service.records import JobRecord, SessionRecord, job_record, session_record
+from fakeqpu.service.sessions import DEDICATED, MODES, REASON_IDLE, REASON_MAX_TTL, Session
+from fakeqpu.service.timeline import Subject, Timeline, Transitions
 
 MAX_TAGS = 8
 MAX_TAG_LENGTH = 86
@@ -40,8 +42,15 @@ class Instance:
 @dataclass
 class BackendState:
     data: BackendData
-    status: str = "online"  # online | paused | offline
-    reason: str | None = None
+    qpu: Qpu  # its status lives in the engine: a paused or offline QPU starts nothing
+
+    @property
+    def status(self) -> str:  # online | paused | offline
+        return self.qpu.status
+
+    @property
+    def reason(self) -> str | None:
+        return self.qpu.reason
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,7 @@ class RuntimeService:
         seed: int | None = None,
         job_duration: JobDuration = None,
         open_plan_sessions: str = "job_mode",
+        user_jumps: Callable[[], Sequence[tuple[datetime, datetime]]] | None = None,
     ) -> None:
         if open_plan_sessions not in ("job_mode", "reject"):
             raise ValueError("open_plan_sessions must be 'job_mode' or 'reject'")
@@ -78,27 +88,31 @@ class RuntimeService:
         self._ids = IdFactory(seed)
         self._job_duration = job_duration
         self._open_plan_sessions = open_plan_sessions
+        self._user_jumps = user_jumps  # the clock's record of time moved by the user's own tools
         self.lock = threading.RLock()
         self.timeline = Timeline()
         self.created_at = now()  # when the instance was provisioned
         self.engine = Engine(self.plan, self.created_at, self.timeline)
+        self.job_faults = JobFaults(lambda job: job_record(job, self.engine.now))
+        self.engine.faults = self.job_faults
         self.backends: dict[str, BackendState] = {}
         for name in backends:
             try:
-                self.backends[name] = BackendState(get_backend_data(name))
+                data = get_backend_data(name)
             except UnknownBackendError:
                 raise ValueError(
                     f"unknown backend {name!r}: no snapshot in qiskit_ibm_runtime.fake_provider"
                 ) from None
             self.engine.add_backend(name)
+            self.backends[name] = BackendState(data, self.engine.qpus[name])
         if not self.backends:
             raise ValueError("a fake runtime needs at least one backend")
         # Each device's dry-run counterpart (`mock_<suffix>`), listed only with `include_mocks`.
         self.mock_backends: dict[str, BackendState] = {}
         for name in self.backends:
             mock = get_backend_data(mock_name(name))
-            self.mock_backends[mock.name] = BackendState(mock)
             self.engine.add_backend(mock.name)
+            self.mock_backends[mock.name] = BackendState(mock, self.engine.qpus[mock.name])
         self._background_count = 0
 
     # -- time ----------------------------------------------------------------------------------
@@ -142,12 +156,43 @@ class RuntimeService:
             self.sync()
             return self.engine.queue_length(self.backend(name).data.name)
 
-    def set_backend_status(self, name: str, status: str, reason: str | None = None) -> None:
-        if status not in ("online", "paused", "offline"):
+    def set_backend_status(
+        self, name: str, status: str, reason: str | None = None, *, at: Any = None, until: Any = None
+    ) -> None:
+        """`paused`/`offline` stop the QPU (queued jobs wait, the running one finishes), `online` resumes.
+
+        `at` and `until` (a datetime, an ISO 8601 string, or seconds from now) schedule it on the
+        virtual clock; at `until` the backend is `online` again.
+        """
+        if status not in BACKEND_STATUSES:
             raise ValueError("status must be 'online', 'paused' or 'offline'")
+        if reason is not None and not isinstance(reason, str):
+            raise ValueError("reason must be a string or None")
         with self.lock:
-            state = self.backend(name)
-            state.status, state.reason = status, reason
+            self.sync()
+            self.backend(name)
+            start = self._instant(at, "at")
+            end = self._instant(until, "until")
+            if end is not None and end <= (start or self.now):
+                raise ValueError("until must come after at (or after now)")
+            self.engine.set_backend_status(name, status, reason, start)
+            if end is not None:
+                self.engine.set_backend_status(name, "online", None, end)
+
+    def _instant(self, value: Any, name: str) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        if isinstance(value, datetime):
+            return value if value.tzinfo else value.replace(tzinfo=self.now.tzinfo)
+        if isinstance(value, timedelta):
+            return self.now + value
+        if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0 and value == value:
+            if value == float("inf"):
+                raise ValueError(f"{name} must be finite")
+            return self.now + timedelta(seconds=value)
+        raise ValueError(f"{name} must be a datetime, an ISO 8601 string or seconds from now, not {value!r}")
 
     def add_background_load(self, backend: str, jobs: int = 1, duration: float = 60.0) -> None:
         """Queue other users' jobs on a backend, so that `Pending` and `queue_length` are observable."""
@@ -175,6 +220,53 @@ class RuntimeService:
                     background=True,
                 )
                 self.engine.submit(job)
+
+    # -- faults and records (the test author's toolkit) --------------------------------------------
+
+    def fail_jobs(
+        self, code: int, message: str | None = None, *, match: Any = None, times: int = 1, at: str = "start"
+    ) -> dict[str, Any]:
+        """The next `times` jobs that `match` (a callable of a `JobRecord`, or None for any) fail with
+        IBM `code`: when submitted (the POST answers the error), when they start, or half-way through."""
+        with self.lock:
+            return self.job_faults.add(code, message, match=match, times=times, at=at).describe()
+
+    def faults(self) -> list[dict[str, Any]]:
+        """The job faults not yet used up, JSON-friendly."""
+        with self.lock:
+            return [fault.describe() for fault in self.job_faults.pending]
+
+    def clear_faults(self) -> None:
+        with self.lock:
+            self.job_faults.clear()
+
+    def job_records(self) -> list[JobRecord]:
+        """Every job of this instance, in submission order, as read-only records."""
+        with self.lock:
+            self.sync()
+            mine = [job for job in self.engine.jobs.values() if not job.background]
+            return [job_record(job, self.now) for job in sorted(mine, key=lambda j: j.seq)]
+
+    def usage_totals(self) -> tuple[int, int, float]:
+        """(jobs, sessions, QPU seconds) of this instance so far, without building records."""
+        with self.lock:
+            self.sync()
+            mine = [job for job in self.engine.jobs.values() if not job.background]
+            seconds = round(sum(job.qpu_seconds(self.now) for job in mine), 3)
+            return len(mine), len(self.engine.sessions), seconds
+
+    def session_records(self) -> list[SessionRecord]:
+        """Every session and batch, in creation order, as read-only records."""
+        with self.lock:
+            self.sync()
+            members: dict[str, list[str]] = {sid: [] for sid in self.engine.sessions}
+            for job in sorted(self.engine.jobs.values(), key=lambda j: j.seq):
+                if job.session_id in members:
+                    members[job.session_id].append(job.id)
+            return [
+                session_record(session, tuple(members[sid]), self.engine.session_usage(session))
+                for sid, session in self.engine.sessions.items()
+            ]
 
     # -- sessions --------------------------------------------------------------------------------
 
@@ -301,6 +393,9 @@ class RuntimeService:
                 simulation_seed=self._ids.simulation_seed(),
             )
             job.duration = 0.0 if invalid else self._duration_of(job)
+            refused = self.job_faults.take(job, "submit")
+            if refused is not None:
+                raise errors.injected(refused.code, refused.message, refused.solution)
             self.engine.submit(job)
             return job
 
@@ -313,12 +408,33 @@ class RuntimeService:
         if session is None:
             raise errors.session_not_found(session_id)
         if session.closed or not session.accepting_jobs:
-            raise errors.session_not_accepting(session.closed)
+            raise errors.session_not_accepting(session.closed, self._jump_hint(session))
         if session.backend_name != backend:
             raise errors.validation_error(
                 f"session {session_id} runs on {session.backend_name}, not on {backend}."
             )
         return session
+
+    def _jump_hint(self, session: Session) -> str | None:
+        """Why a session closed on its own, when a freezegun/time-machine jump of the user's did it."""
+        closed = session.closed_at
+        if (
+            closed is None
+            or self._user_jumps is None
+            or session.state_reason not in (REASON_IDLE, REASON_MAX_TTL)
+        ):
+            return None
+        for before, after in self._user_jumps():
+            if before < closed <= after:
+                why = (
+                    "with no job for 30 minutes" if session.state_reason == REASON_IDLE else "at its max TTL"
+                )
+                return (
+                    f"fakeqpu: session {session.id} closed {why} during a jump of the clock from "
+                    f"{before:%H:%M:%S} to {after:%H:%M:%S} made by freezegun or time-machine in your code. "
+                    "Move time with qpu_clock.advance() in smaller steps, or keep a job running across it."
+                )
+        return None
 
     def _max_execution_time(self, cost: Any) -> float:
         limit = float(self.plan.max_execution_time)
@@ -448,7 +564,14 @@ class RuntimeService:
     def timeline_entries(self) -> Transitions:
         with self.lock:
             self.sync()
-            return self.timeline.entries()
+            subjects = {
+                s.id: Subject("session", s.backend_name, mode=s.mode, max_ttl_deadline=s.max_ttl_deadline)
+                for s in self.engine.sessions.values()
+            }
+            for job in self.engine.jobs.values():
+                if not job.background:
+                    subjects[job.id] = Subject("job", job.backend_name, session_id=job.session_id)
+            return self.timeline.entries(subjects, self.now)
 
 
 def _positive_int(value: Any, name: str) -> int:
