@@ -109,6 +109,8 @@ def test_noise_learner_v3_learns_readout_with_trex(fake_backend):
     learner.options.num_randomizations = 4
     result = learner.run(readout_box).result()[0]
     assert result.metadata["learning_protocol"] == "trex"
+    assert result.metadata["post_selection"]["fraction_kept"] == 1.0
+    assert not np.any(result._rates_std)  # exact rates: no learning experiment is simulated
     rates = result._rates
     assert rates.shape == (fake_backend.num_qubits,)
     target = noise.backend_target(fake_backend.name)
