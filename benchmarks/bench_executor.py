@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/bench_executor.py [--no-local]
 
 In one process, on ibm_torino, warm (after one untimed job each), median of 5:
-- executor Sampler Bell, 1000 shots, untwirled and twirled, against the legacy SamplerV2 job;
+- executor Sampler Bell, 1000 shots, untwirled and twirled, against the legacy SamplerV2 job, and
+  twirled against the legacy SamplerV2 with `twirling.enable_gates`/`enable_measure` (the fair pair);
 - executor Estimator Bell <ZZ> at resilience levels 0 and 1. "fakeqpu's own time" is the job's
   wall time less the client's own pre- and post-processing, measured by running the same job
   against an instant stub (`execution.run` answering the previous job's results text at once,
@@ -53,8 +54,15 @@ def main(local: bool = True) -> None:
             e.options.resilience_level = level
             return e
 
+        def legacy_twirled() -> Any:
+            s = SamplerV2(mode=backend)
+            s.options.twirling.enable_gates = True
+            s.options.twirling.enable_measure = True
+            return s
+
         jobs = {
             "legacy SamplerV2": lambda: SamplerV2(mode=backend).run([circuit], shots=1000).result(),
+            "legacy SamplerV2 twirled": lambda: legacy_twirled().run([circuit], shots=1000).result(),
             "executor Sampler untwirled": lambda: sampler(False).run([circuit], shots=1000).result(),
             "executor Sampler twirled": lambda: sampler(True).run([circuit], shots=1000).result(),
             "legacy EstimatorV2 level 1": lambda: EstimatorV2(mode=backend).run([(unmeasured, zz)]).result(),
@@ -71,8 +79,16 @@ def main(local: bool = True) -> None:
         for twirl in ("untwirled", "twirled"):
             ratio = times[f"executor Sampler {twirl}"] / legacy
             print(f"  executor Sampler {twirl} / legacy SamplerV2: {ratio:.2f}x (target <= 1.5x)")
+        fair = times["executor Sampler twirled"] / times["legacy SamplerV2 twirled"]
+        print(f"  executor Sampler twirled / legacy SamplerV2 twirled: {fair:.2f}x")
 
-        for name in ("executor Sampler untwirled", "executor Sampler twirled", *ESTIMATOR_JOBS):
+        for name in (
+            "legacy SamplerV2",
+            "legacy SamplerV2 twirled",
+            "executor Sampler untwirled",
+            "executor Sampler twirled",
+            *ESTIMATOR_JOBS,
+        ):
             with stub:
                 client, _ = timed(jobs[name], REPEAT)
             client -= stub.prepare_seconds / stub.calls

@@ -51,3 +51,15 @@ def test_one_long_jump_lands_every_event_at_its_own_instant(fake_session, qpu_cl
         {"status": "inactive", "timestamp": "2030-01-01T09:01:05.000Z"},
         {"status": "closed", "timestamp": "2030-01-01T09:30:05.000Z"},
     ]
+
+
+@pytest.mark.min_client("0.50", reason="the client-side Sampler came in 0.50")
+@pytest.mark.fakeqpu(job_duration=5)
+def test_the_current_sampler_job_runs_on_the_virtual_clock(fake_session, qpu_clock, bell):
+    from qiskit_ibm_runtime.executor_sampler import Sampler as CurrentSampler
+
+    job = CurrentSampler(mode=fake_session).run([bell], shots=10)
+    assert job.status() in ("QUEUED", "RUNNING")
+    qpu_clock.advance(seconds=5)
+    assert job.status() == "DONE"
+    assert job.usage() == 5

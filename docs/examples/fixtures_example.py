@@ -90,3 +90,14 @@ def test_least_busy_on_a_fresh_service(fake_runtime):
     service = fake_runtime.service()  # a new client object: it lists the backends now
     assert service.least_busy(operational=True, simulator=False).name == "ibm_kingston"
     assert service.backend("ibm_torino").status().pending_jobs == 2
+
+
+@pytest.mark.min_client("0.50", reason="the client-side Sampler came in 0.50")
+def test_a_session_runs_the_current_sampler(fake_session, bell):
+    from qiskit_ibm_runtime.executor_sampler import Sampler as CurrentSampler
+
+    result = CurrentSampler(mode=fake_session).run([bell], shots=100).result()
+    counts = result[0].data.meas.get_counts()
+    assert sum(counts.values()) == 100
+    assert counts.get("00", 0) + counts.get("11", 0) > 60
+    assert fake_session.status() == "In progress, accepting new jobs"

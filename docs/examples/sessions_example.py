@@ -105,3 +105,17 @@ def test_open_plan_sessions_rejected_like_ibm_today(fake_backend):
     with pytest.raises(RequestsApiError, match="1352"):
         Session(backend=fake_backend)
     assert Batch(backend=fake_backend).status() == "Pending"  # batches are allowed
+
+
+@pytest.mark.min_client("0.50", reason="the client-side Sampler came in 0.50")
+@pytest.mark.fakeqpu(job_duration=10)
+def test_the_current_sampler_follows_the_same_session_rules(fake_backend, qpu_clock, bell):
+    from qiskit_ibm_runtime.executor_sampler import Sampler as CurrentSampler
+
+    session = Session(backend=fake_backend)
+    jobs = [CurrentSampler(mode=session).run([bell], shots=10) for _ in range(2)]
+    session.close()
+    assert session.status() == "In progress, not accepting new jobs"
+    qpu_clock.advance(seconds=20)
+    assert session.status() == "Closed"  # at once, when its last job ended
+    assert [job.status() for job in jobs] == ["DONE", "DONE"]

@@ -41,6 +41,7 @@ def test_dry_run_runs_on_the_mock_device_and_hides_the_job(fake_service, fake_ba
     assert real.job_id() in listed and job.job_id() not in listed
     assert job.job_id() in [j.job_id() for j in fake_service.jobs(limit=10, include_mocks=True)]
     assert fake_service.job(job.job_id()).status() == "DONE"
+    assert job.usage() >= 1 and job.metrics()["estimated_running_time_seconds"] > 0
     assert fake_backend.status().pending_jobs == 0
 
 

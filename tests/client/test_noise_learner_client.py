@@ -50,12 +50,13 @@ def test_noise_learner_v3_rates_come_from_the_calibration(fake_backend, fake_ser
     instructions, (a, b), two_qubit = _boxes(fake_backend)
     layer_box = instructions[:1]
     context = {"session": Session, "batch": Batch}.get(mode)
+    options = {"num_randomizations": 4, "shots_per_randomization": 32}  # few polls of a short job
     if context is None:
-        job = NoiseLearnerV3(fake_backend).run(layer_box)
+        job = NoiseLearnerV3(fake_backend, options=options).run(layer_box)
         results = job.result()
     else:
         with context(backend=fake_backend) as execution_mode:
-            job = NoiseLearnerV3(execution_mode).run(layer_box)
+            job = NoiseLearnerV3(execution_mode, options=options).run(layer_box)
             results = job.result()
         assert job.session_id == execution_mode.session_id
     assert job.status() == "DONE" and job.primitive_id == "noise-learner"
@@ -73,7 +74,8 @@ def test_noise_learner_v3_rates_come_from_the_calibration(fake_backend, fake_ser
     again = fake_service.job(job.job_id()).result()
     assert np.allclose(again[0]._rates, results[0]._rates)
     assert job.usage() >= 1
-    assert job.metrics()["estimated_running_time_seconds"] > 10  # 6 depths x 9 bases x 32 x 128 shots
+    # 2 s + 6 depths x 9 bases x 4 randomizations x 32 shots, each rep_delay + circuit
+    assert job.metrics()["estimated_running_time_seconds"] > 2 + 6 * 9 * 4 * 32 * 1e-4
 
 
 def _anticommuting(pauli_map, index):
@@ -109,6 +111,8 @@ def test_noise_learner_v3_learns_readout_with_trex(fake_backend):
     learner.options.num_randomizations = 4
     result = learner.run(readout_box).result()[0]
     assert result.metadata["learning_protocol"] == "trex"
+    assert result.metadata["post_selection"]["fraction_kept"] == 1.0
+    assert not np.any(result._rates_std)  # exact rates: no learning experiment is simulated
     rates = result._rates
     assert rates.shape == (fake_backend.num_qubits,)
     target = noise.backend_target(fake_backend.name)

@@ -93,7 +93,7 @@ def test_a_small_sampler_job_passes_and_gets_a_max_execution_time():
         (sampler(None), "PUB 0 asks for 4096 shots"),  # the server's default
         (sampler(100, cost=600), "max_execution_time=600 s (limit 120 s)"),
         (job("sampler", [(bell(), np.empty(0), 10)] * 6), "6 PUBs (limit 5)"),
-        (job("circuit-runner", []), "the cost guard only knows sampler and estimator"),
+        (job("circuit-runner", []), "the cost guard only knows sampler, estimator and executor"),
         (UNDECODABLE, "its params could not be decoded"),
         (job("sampler", [(bell(), "not values", 10)]), "PUB 0 could not be read"),
         (estimator(0.05), "PUB 0 asks for 400 shots"),
