@@ -36,6 +36,7 @@ RUNTIME_FLAGS: dict[str, tuple[Callable[[str], Any], str]] = {
     "interactive_ttl": (int, "seconds"),
     "max_ttl": (int, "seconds"),
     "background_jobs": (_counts, "other users' jobs queued at start, e.g. ibm_torino=3"),
+    "usage_allocation_seconds": (int, "Premium/Flex allocation reported by /instances/usage (0: none)"),
 }
 
 
@@ -117,7 +118,7 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         # stdout is a dotenv file: the comments say what serves, the lines are the client's environment
         print(
             f"# fakeqpu serve: {server.url} (plan {o.plan}; backends {', '.join(o.backends)}; "
-            f"seed {'random' if o.seed is None else o.seed}; auto_tick {server.server_options.auto_tick} s)\n"
+            f"seed {'random' if o.seed is None else o.seed}; auto_tick {server.options.auto_tick} s)\n"
             "# the environment of a client process:",
             flush=True,
         )

@@ -6,17 +6,14 @@ import functools
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Any, TypeVar
 
 from fakeqpu.api.app import FakeIbmCloud
-from fakeqpu.api.request_log import RequestRecord
 from fakeqpu.clock import Clock
+from fakeqpu.controls import Controls
 from fakeqpu.options import RuntimeOptions
 from fakeqpu.service.plans import get_plan
-from fakeqpu.service.records import JobRecord, SessionRecord
 from fakeqpu.service.runtime import Instance, RuntimeService
-from fakeqpu.service.timeline import Transitions
 from fakeqpu.transport import Interceptor
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -50,7 +47,7 @@ def current() -> FakeRuntime:
     return _RUNNING[-1]
 
 
-class FakeRuntime:
+class FakeRuntime(Controls):
     """A running fake IBM Quantum Platform: its clock, its service model, and the client's view of it."""
 
     token = TOKEN
@@ -139,6 +136,15 @@ class FakeRuntime:
                 os.environ[name] = value
         self._saved_env = {}
 
+    def _model(self) -> RuntimeService:
+        return self.model
+
+    def _app(self) -> FakeIbmCloud:
+        return self.app
+
+    def _clock(self) -> Clock:
+        return self.clock
+
     # -- the client's view ---------------------------------------------------------------------------
 
     def service(self, **kwargs: Any) -> Any:
@@ -150,121 +156,6 @@ class FakeRuntime:
             kwargs.setdefault("token", TOKEN)
             kwargs.setdefault("instance", CRN)
         return QiskitRuntimeService(**kwargs)  # bare: the account comes from the environment set at start
-
-    # -- control -----------------------------------------------------------------------------------
-
-    def now(self) -> datetime:
-        return self.clock.now()
-
-    def timeline(self) -> Transitions:
-        """Every session and job transition so far, in virtual-time order; `print()` it to read it,
-        `.to_svg()` or `.save("timeline.svg")` (or `.html`) to see it as a Gantt chart."""
-        return self.model.timeline_entries()
-
-    def add_background_load(self, backend: str, jobs: int = 1, duration: float = 60.0) -> None:
-        """Queue `jobs` jobs of other users on `backend`, each `duration` seconds of QPU time."""
-        self.model.add_background_load(backend, jobs=jobs, duration=duration)
-
-    def set_backend_status(
-        self, name: str, status: str, reason: str | None = None, *, at: Any = None, until: Any = None
-    ) -> None:
-        """`online`, `paused` or `offline`: what `backend.status()` and `least_busy` see.
-
-        `paused` and `offline` stop the QPU: queued jobs wait, the running job finishes, new jobs are
-        refused (1004); `online` resumes. `at` and `until` (a datetime, an ISO 8601 string, or seconds
-        from now) schedule it on the virtual clock: `until` is when the backend is `online` again.
-        """
-        self.model.set_backend_status(name, status, reason, at=at, until=until)
-
-    # -- faults ----------------------------------------------------------------------------------------
-
-    def fail_jobs(
-        self,
-        code: int,
-        message: str | None = None,
-        *,
-        match: Callable[[JobRecord], bool] | None = None,
-        times: int = 1,
-        at: str = "start",
-    ) -> dict[str, Any]:
-        """The next `times` jobs that `match` end `Failed` with IBM error `code` (and `message`).
-
-        `at="start"`: when they reach the QPU; `at="run"`: half-way through their run; `at="submit"`:
-        the POST answers the error (HTTP 400), so the client raises and no job exists.
-        """
-        return self.model.fail_jobs(code, message, match=match, times=times, at=at)
-
-    def http_fault(
-        self,
-        *,
-        status: int | None = None,
-        error: BaseException | type[BaseException] | None = None,
-        method: str | None = None,
-        path: str | Any = None,
-        times: int = 1,
-        retry_after: float | None = None,
-        body: Any = None,
-    ) -> dict[str, Any]:
-        """The next `times` requests that match `method` and `path` answer `status` in IBM's envelope
-        (with `Retry-After` when given; `body` replaces the envelope) or raise `error` in the client.
-
-        `path` is a route like `"/jobs/{job_id}"` (with or without `/api/v1`) or a compiled regex
-        searched in the URL's path. A faulted request never reaches the service: nothing changes.
-        """
-        return self.app.http_fault(
-            status=status,
-            error=error,
-            method=method,
-            path=path,
-            times=times,
-            retry_after=retry_after,
-            body=body,
-        )
-
-    def expire_tokens(self) -> None:
-        """Every IAM token issued so far is refused (401) from now on: the client must get a new one."""
-        self.app.expire_tokens()
-
-    def faults(self) -> list[dict[str, Any]]:
-        """The job and HTTP faults not yet used up, as dicts."""
-        return self.app.faults()
-
-    def clear_faults(self) -> None:
-        self.app.clear_faults()
-
-    # -- inspection (the stable records; `model` is internal) -----------------------------------------
-
-    def jobs(self) -> list[JobRecord]:
-        """Every job of this instance in submission order: read-only `JobRecord` snapshots."""
-        return self.model.job_records()
-
-    def sessions(self) -> list[SessionRecord]:
-        """Every session and batch in creation order: read-only `SessionRecord` snapshots."""
-        return self.model.session_records()
-
-    def requests(self) -> list[RequestRecord]:
-        """Every request the fake answered, in order: `RequestRecord(method, path, status, seconds...)`."""
-        return self.app.requests()
-
-    def leftovers(self) -> list[str]:
-        """Sessions left open and jobs left non-final, one line each (empty when all is tidy)."""
-        found = [f"session {s.id} ({s.mode}) is {s.state}" for s in self.sessions() if s.open]
-        found += [f"job {j.id} is {j.status}" for j in self.jobs() if not j.final]
-        return found
-
-    def assert_no_leftovers(self) -> None:
-        """Fail (AssertionError) when a session is left open or a job non-final, naming them."""
-        found = self.leftovers()
-        if found:
-            raise AssertionError("fakeqpu: left over at the end of the test: " + "; ".join(found))
-
-    def qpu_seconds(self) -> float:
-        """Simulated QPU seconds used so far by this instance's jobs."""
-        return self.model.usage_totals()[2]
-
-    @property
-    def requests_served(self) -> int:
-        return self.app.requests_served
 
 
 class _MockRuntime:

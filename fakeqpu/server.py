@@ -140,7 +140,11 @@ class HttpServer:
             path = urlsplit(target).path
             if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
                 return self.control(Request.build(method, local + target, headers, body))
-            url = ibm_url(target) or local + target  # no IBM service: the app answers its 404 envelope
+            url = ibm_url(target)
+            if url is None:
+                return server_error(
+                    404, 1208, f"Not found: {method} {path} names no IBM service fakeqpu serves."
+                )
             return self.app(Request.build(method, url, headers, body))
         except Exception:
             log.exception("fakeqpu server failed on %s %s", method, target)
@@ -212,6 +216,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return
         front = self.server.front
         response = front.answer(self.command, self.path, dict(self.headers), body, front.url())
+        if response.raises is not None or response.unreachable is not None:
+            # an injected connection error (`http_fault(error=...)`): over a socket, the connection drops
+            self.close_connection = True
+            return
         self._write(response, close=self.close_connection)
 
     # any other method answers 501 in the envelope (send_error)

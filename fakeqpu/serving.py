@@ -13,25 +13,28 @@ nothing in the serving process: `datetime.now()` and `time.sleep()` stay real th
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
-import math
 import os
 import secrets
 import shutil
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from fakeqpu.api.app import FakeIbmCloud
 from fakeqpu.api.control import ControlApi, Controlled
 from fakeqpu.api.http import Request, Response
 from fakeqpu.clock import Clock
+from fakeqpu.controls import Controls
 from fakeqpu.mock import CRN, TOKEN, FakeRuntime
 from fakeqpu.options import OptionError, RuntimeOptions
-from fakeqpu.server import RUNTIME_HOST, HttpServer, client_urls, self_signed_tls
-from fakeqpu.service.timeline import Transitions
+from fakeqpu.server import HttpServer, client_urls, self_signed_tls
+from fakeqpu.service.runtime import RuntimeService
+
+SERVED_AUTO_TICK = 1.0  # virtual seconds each runtime API request takes when the options do not say
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,6 @@ class ServerOptions:
     host: str = "127.0.0.1"  # loopback: nothing off this machine can reach it
     port: int = 0  # 0: a free port, chosen at start
     tls: bool = False  # https with a throwaway certificate authority (needs `fakeqpu[tls]`)
-    auto_tick: float = 1.0  # virtual seconds each runtime API request moves the clock
     control_token: str | None = None  # None: a random one per server
 
     @staticmethod
@@ -56,9 +58,6 @@ class ServerOptions:
             raise OptionError(f"port must be an integer from 0 to 65535, not {port!r}")
         if not isinstance(self.tls, bool):
             raise OptionError(f"tls must be True or False, not {self.tls!r}")
-        tick = self.auto_tick
-        if isinstance(tick, bool) or not isinstance(tick, int | float) or not math.isfinite(tick) or tick < 0:
-            raise OptionError(f"auto_tick must be seconds (a finite number >= 0), not {tick!r}")
         token = self.control_token
         if token is not None and (not isinstance(token, str) or not token.strip()):
             raise OptionError(f"control_token must be a non-empty string, not {token!r}")
@@ -99,7 +98,7 @@ def split_options(options: Mapping[str, Any]) -> tuple[ServerOptions, dict[str, 
     return served, {k: v for k, v in options.items() if k in runtime_names}
 
 
-class FakeServer:
+class FakeServer(Controls):
     """A fake IBM Quantum Platform served over HTTP: `.url`, `.env`, `.clock` and the test controls.
 
     Use it as a context manager (`with fakeqpu.serve() as server:`) or `start()`/`stop()` it.
@@ -111,7 +110,7 @@ class FakeServer:
     def __init__(self, served: ServerOptions, runtime_options: Mapping[str, Any]) -> None:
         self.server_options = served
         self._base_options = dict(runtime_options)
-        self._runtime = FakeRuntime(RuntimeOptions.from_kwargs(self._base_options))
+        self._runtime = _served(RuntimeOptions.from_kwargs(self._base_options))
         self.control_token = served.control_token or secrets.token_urlsafe(24)
         self._control = ControlApi(self._controlled, self.control_token)
         self._http: HttpServer | None = None
@@ -199,21 +198,14 @@ class FakeServer:
         """The virtual clock of the fake being served (a new one after `reset()`)."""
         return self._runtime.clock
 
-    def now(self) -> datetime:
-        return self._runtime.now()
+    def _model(self) -> RuntimeService:
+        return self._runtime.model
 
-    def timeline(self) -> Transitions:
-        return self._runtime.timeline()
+    def _app(self) -> FakeIbmCloud:
+        return self._runtime.app
 
-    def add_background_load(self, backend: str, jobs: int = 1, duration: float = 60.0) -> None:
-        self._runtime.add_background_load(backend, jobs=jobs, duration=duration)
-
-    def set_backend_status(self, name: str, status: str, reason: str | None = None) -> None:
-        self._runtime.set_backend_status(name, status, reason)
-
-    @property
-    def requests_served(self) -> int:
-        return self._runtime.requests_served
+    def _clock(self) -> Clock:
+        return self._runtime.clock
 
     def reset(self, **options: Any) -> None:
         """A fresh fake in place of the served one: the `serve()` options, with `options` over them.
@@ -224,16 +216,12 @@ class FakeServer:
 
     def reset_to(self, options: RuntimeOptions) -> None:
         """A fresh fake with exactly `options` (what the pytest fixture does before each test)."""
-        self._runtime = FakeRuntime(options)  # built whole before it replaces the served one
+        self._runtime = _served(options)  # built whole before it replaces the served one
 
     # -- requests ------------------------------------------------------------------------------------
 
     def _handle(self, request: Request) -> Response:
-        runtime = self._runtime
-        tick = self.server_options.auto_tick
-        if tick and request.host == RUNTIME_HOST:
-            runtime.clock.advance(seconds=tick)
-        return runtime.app.handle(request)
+        return self._runtime.app.handle(request)
 
     def _controlled(self) -> Controlled:
         runtime = self._runtime
@@ -246,12 +234,20 @@ class FakeServer:
             raise ValueError(str(error)) from None
 
 
+def _served(options: RuntimeOptions) -> FakeRuntime:
+    """The fake to serve: `auto_tick` is SERVED_AUTO_TICK unless the options set it (0 included)."""
+    if options.auto_tick is None:
+        options = dataclasses.replace(options, auto_tick=SERVED_AUTO_TICK)
+    return FakeRuntime(options)
+
+
 def serve(**options: Any) -> FakeServer:
     """A fake IBM Quantum Platform served over HTTP, for clients in other processes.
 
     `with fakeqpu.serve(seed=7) as server:` starts it in a thread; `server.env` is the environment a
     client process needs. Options: the runtime options of `mock_runtime()` (plan, backends, seed,
-    job_duration, ...) and the server options host, port, tls, auto_tick, control_token.
+    job_duration, auto_tick — 1 s unless set —, ...) and the server options host, port, tls,
+    control_token.
     An unknown option raises `OptionError` at once.
     """
     served, runtime_options = split_options(options)

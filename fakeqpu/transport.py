@@ -102,7 +102,7 @@ class Interceptor:
         request = Request.build(prepared.method or "GET", prepared.url or "", prepared.headers, body)
         response = self._handler(request)
         if response.unreachable is not None:  # as on the network: the host does not resolve
-            return requests.exceptions.ConnectionError(response.unreachable)  # type: ignore[return-value]
+            return requests.exceptions.ConnectionError(response.unreachable)
         if response.raises is not None:
             return response.raises  # `responses` raises a returned exception in the client
         return response.status, response.headers, response.body

@@ -56,7 +56,7 @@ class FakeIbmCloud:
         self.requests_served = 0
         self.http_faults = HttpFaults()
         self.request_log: list[RequestRecord] = []
-        self._advance = advance  # moves the virtual clock: `auto_tick` seconds of latency per request
+        self._advance = advance  # moves the virtual clock: `auto_tick` seconds per runtime API request
         self.auto_tick = auto_tick
 
     # -- the toolkit: HTTP faults, token expiry, the request log ------------------------------------
@@ -87,8 +87,8 @@ class FakeIbmCloud:
         self.requests_served += 1
         with self.service.lock:
             start = self.service.sync()
-            if self.auto_tick and self._advance is not None:
-                self._advance(self.auto_tick)
+            if self.auto_tick and self._advance is not None and _RUNTIME_HOST.search(request.host):
+                self._advance(self.auto_tick)  # the runtime API's latency; IAM and the catalogs take none
             fault = self.http_faults.take(request)
         response = fault.answer(self.service.trace_id()) if fault is not None else self._answer(request)
         with self.service.lock:

@@ -62,6 +62,15 @@ ROUTES: dict[tuple[str, str], Callable[[Controlled], Callable[..., Any]]] = {
     ("POST", "/add_background_load"): lambda c: c.service.add_background_load,
     ("GET", "/timeline"): lambda c: c.service.timeline_entries,
     ("GET", "/timeline.txt"): lambda c: text(c.service.timeline_entries),
+    ("GET", "/timeline.svg"): lambda c: text(lambda: c.service.timeline_entries().to_svg(), "image/svg+xml"),
+    ("POST", "/fail_jobs"): lambda c: c.service.fail_jobs,
+    ("POST", "/http_fault"): lambda c: c.app.http_fault,
+    ("POST", "/expire_tokens"): lambda c: c.app.expire_tokens,
+    ("GET", "/faults"): lambda c: c.app.faults,
+    ("POST", "/clear_faults"): lambda c: c.app.clear_faults,
+    ("GET", "/jobs"): lambda c: c.service.job_records,
+    ("GET", "/sessions"): lambda c: c.service.session_records,
+    ("GET", "/requests"): lambda c: c.app.requests,
     ("POST", "/reset"): lambda c: c.reset,
 }
 
@@ -279,4 +288,6 @@ def jsonable(value: Any) -> Any:
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [jsonable(v) for v in value]
-    return str(value)
+    if callable(getattr(value, "tolist", None)):  # numpy arrays and scalars
+        return jsonable(value.tolist())
+    return str(value)  # a circuit: its text drawing

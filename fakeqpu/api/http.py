@@ -48,11 +48,11 @@ class Response:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     unreachable: str | None = None  # set: no such host; the transport raises a connection error instead
+    raises: BaseException | None = None  # the transport raises this in the client instead of answering
 
     @staticmethod
     def no_such_host(host: str) -> Response:
         return Response(0, unreachable=f"Failed to resolve '{host}' (Name or service not known)")
-    raises: BaseException | None = None  # the transport raises this in the client instead of answering
 
     @staticmethod
     def json(payload: Any, status: int = 200) -> Response:

@@ -24,7 +24,8 @@ class PubRecord:
 
     circuit: Any  # qiskit.QuantumCircuit
     parameter_values: Any  # numpy array, shape (..., number of parameters); empty without parameters
-    shots: int | None
+    # (an executor item's `circuit_arguments`; None for a samplex item, whose arguments the samplex makes)
+    shots: int | None  # an executor item: shots per element × elements (randomizations, sweep points)
     observables: Any = None  # Estimator only: nested lists of {pauli: coefficient}
     precision: float | None = None  # Estimator only
 
@@ -88,6 +89,16 @@ def pub_records(prepared: Any) -> tuple[PubRecord, ...]:
     """The PUBs of a prepared job, decoded. The one place that knows a program's PUB shapes."""
     if prepared is None:
         return ()
+    program = getattr(prepared, "quantum_program", None)
+    if program is not None:  # an executor job: one record per item, shots = shots × the item's size
+        return tuple(
+            PubRecord(
+                circuit=item.circuit,
+                parameter_values=getattr(item, "circuit_arguments", None),
+                shots=int(program.shots) * int(item.size()),
+            )
+            for item in program.items
+        )
     records = []
     for item in prepared.pubs:
         if hasattr(item, "pub"):  # an EstimatorTask: the pub with its precision, and its shots
