@@ -51,9 +51,7 @@ def test_each_runtime_request_moves_the_clock_by_auto_tick(fakeqpu_server):
     for _ in range(3):
         requests.get(f"{url}/api/v1/versions", headers=headers)
     requests.post(f"{url}/iam/identity/token", data={"grant_type": "x"})  # IAM: not the runtime API
-    assert (
-        fakeqpu_server.clock.now() - before
-    ).total_seconds() == 3 * fakeqpu_server.options.auto_tick
+    assert (fakeqpu_server.clock.now() - before).total_seconds() == 3 * fakeqpu_server.options.auto_tick
 
 
 def _exchange(server: fakeqpu.FakeServer, raw: bytes, *, half_close: bool = False) -> tuple[int, dict]:
