@@ -37,6 +37,7 @@ RUNTIME_FLAGS: dict[str, tuple[Callable[[str], Any], str]] = {
     "max_ttl": (int, "seconds"),
     "background_jobs": (_counts, "other users' jobs queued at start, e.g. ibm_torino=3"),
     "usage_allocation_seconds": (int, "Premium/Flex allocation reported by /instances/usage (0: none)"),
+    "auto_tick": (float, "virtual seconds per runtime API request (default 1)"),
 }
 
 
@@ -54,9 +55,6 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
     serve.add_argument("--port", type=int, default=0, help="port to bind (default 0: a free one)")
     serve.add_argument("--tls", action="store_true", help="https with a throwaway certificate authority")
-    serve.add_argument(
-        "--auto-tick", type=float, default=1.0, help="virtual seconds per runtime API request (default 1)"
-    )
     serve.add_argument(
         "--control-token",
         default=os.environ.get("FAKEQPU_CONTROL_TOKEN") or None,
@@ -90,7 +88,6 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         "host": args.host,
         "port": args.port,
         "tls": args.tls,
-        "auto_tick": args.auto_tick,
         "control_token": args.control_token,
     }
     for name, (convert, _) in RUNTIME_FLAGS.items():

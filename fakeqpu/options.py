@@ -33,6 +33,9 @@ class RuntimeOptions:
     max_jobs: int | None = None  # the test fails when it submits more jobs
     max_qpu_seconds: float | None = None  # the test fails when its jobs use more QPU time
 
+    # Options about the test rather than the fake: the pytest plugin checks them at teardown.
+    TEST_BUDGETS = ("strict", "max_jobs", "max_qpu_seconds")
+
     @staticmethod
     def names() -> tuple[str, ...]:
         return tuple(f.name for f in fields(RuntimeOptions))
