@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 
 from fakeqpu.api.cloud_api import CloudApi
 from fakeqpu.api.errors import envelope, error_response
@@ -24,6 +25,13 @@ _RUNTIME_HOST = re.compile(r"(^|\.)quantum\.(test\.)?cloud\.ibm\.com$")
 _RUNTIME_PREFIX = "/api/v1"
 
 
+def _head(response: Response) -> Response:
+    """HEAD is GET without the body (RFC 9110 §9.3.2; CHOSEN, docs/fidelity.md): same status, headers."""
+    headers = dict(response.headers)
+    headers["Content-Length"] = str(len(response.body))
+    return Response(response.status, b"", headers)
+
+
 def is_ibm_host(host: str) -> bool:
     return bool(IBM_HOST.search(host.lower()))
 
@@ -37,6 +45,11 @@ class FakeIbmCloud:
 
     def handle(self, request: Request) -> Response:
         self.requests_served += 1
+        if request.method == "HEAD":
+            return _head(self._answer(replace(request, method="GET")))
+        return self._answer(request)
+
+    def _answer(self, request: Request) -> Response:
         try:
             return self._route(request)
         except ServiceError as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -34,7 +35,9 @@ class Router:
             if found is None:
                 continue
             if route.method == request.method:
-                return Match(route.handler, found.groupdict(), path_known=True)
+                # Ids travel percent-encoded; the service (and its error texts) sees them decoded.
+                params = {name: unquote(value) for name, value in found.groupdict().items()}
+                return Match(route.handler, params, path_known=True)
             path_known = True
         return Match(None, {}, path_known)
 

@@ -10,6 +10,7 @@ Order of events that fall on the same instant: job ends first, then session time
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -37,6 +38,7 @@ from fakeqpu.service.sessions import (
     Session,
 )
 from fakeqpu.service.timeline import Timeline
+from fakeqpu.service.validation import MAX_SECONDS
 
 
 @dataclass
@@ -223,6 +225,10 @@ class Engine:
         self._mark(session, session.created_at)
 
     def submit(self, job: Job) -> None:
+        run = min(job.duration, job.max_execution_time)
+        if not (math.isfinite(run) and 0 <= run <= MAX_SECONDS):
+            # Checked before storing: one stored NaN would break every later sync, so every request.
+            raise ValueError(f"job {job.id} would run {run!r} seconds: refused before it is stored")
         self.jobs[job.id] = job
         self.qpus[job.backend_name].queue.append(job)
         session = self.sessions.get(job.session_id) if job.session_id else None

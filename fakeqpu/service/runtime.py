@@ -6,6 +6,7 @@ acts; a domain error is raised as a `ServiceError` subclass carrying IBM's code.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,13 @@ from fakeqpu.service.jobs import FINAL_STATUSES, PENDING_STATUSES, Job, Reason
 from fakeqpu.service.plans import Plan
 from fakeqpu.service.sessions import DEDICATED, MODES, Session
 from fakeqpu.service.timeline import Timeline, Transitions
+from fakeqpu.service.validation import (
+    MAX_SECONDS,
+    boolean,
+    finite_seconds,
+    optional_string,
+    positive_int_seconds,
+)
 
 PROGRAMS = ("sampler", "estimator")
 MAX_TAGS = 8
@@ -131,6 +139,9 @@ class RuntimeService:
 
     def add_background_load(self, backend: str, jobs: int = 1, duration: float = 60.0) -> None:
         """Queue other users' jobs on a backend, so that `Pending` and `queue_length` are observable."""
+        seconds = float(duration)
+        if not math.isfinite(seconds) or not 0 <= seconds <= MAX_SECONDS:
+            raise ValueError(f"duration must be a finite number of seconds in [0, {MAX_SECONDS}]")
         with self.lock:
             self.sync()
             self.backend(backend)
@@ -143,9 +154,9 @@ class RuntimeService:
                     backend_name=backend,
                     session_id=None,
                     created=self.now,
-                    duration=float(duration),
+                    duration=seconds,
                     max_execution_time=float("inf"),
-                    estimated_seconds=float(duration),
+                    estimated_seconds=seconds,
                     params_wire={},
                     prepared=None,
                     background=True,
@@ -168,7 +179,7 @@ class RuntimeService:
                     raise errors.open_plan_session(self.plan.name)
                 job_mode = True
             limit = self.plan.max_ttl if mode == DEDICATED else self.plan.batch_max_ttl
-            ttl = limit if max_ttl is None else _positive_int(max_ttl, "max_ttl")
+            ttl = limit if max_ttl is None else _max_ttl(max_ttl)
             session = Session(
                 id=self._ids.session_id(),
                 mode=mode,
@@ -245,6 +256,7 @@ class RuntimeService:
             session = self._session_for_job(session_id, backend)
             job_tags = _tags(tags)
             max_time = self._max_execution_time(cost)
+            fields = _job_fields(private, log_level, runtime, calibration_id)
             self._check_usage_limit()
             invalid: Reason | None = None
             prepared: execution.PreparedJob | None = None
@@ -263,16 +275,13 @@ class RuntimeService:
                 created=self.now,
                 duration=0.0,
                 max_execution_time=max_time,
-                estimated_seconds=round(estimate, 3),
+                estimated_seconds=_estimate(estimate),
                 params_wire=params_wire if isinstance(params_wire, dict) else {},
                 prepared=prepared,
                 invalid=invalid,
                 tags=job_tags,
-                private=bool(private),
-                log_level=str(log_level or "WARNING"),
-                runtime=str(runtime or ""),
-                calibration_id=calibration_id if isinstance(calibration_id, str) else None,
                 simulation_seed=self._ids.simulation_seed(),
+                **fields,
             )
             job.duration = 0.0 if invalid else self._duration_of(job)
             self.engine.submit(job)
@@ -298,9 +307,10 @@ class RuntimeService:
         limit = float(self.plan.max_execution_time)
         if cost is None:
             return limit
-        if isinstance(cost, bool) or not isinstance(cost, int | float) or cost <= 0:
-            raise errors.validation_error("cost (max_execution_time) must be a positive number of seconds.")
-        return min(float(cost), limit)
+        if isinstance(cost, int) and not isinstance(cost, bool) and cost > MAX_SECONDS:
+            return limit  # an integer of any size is a valid (huge) cost: capped, like any cost
+        seconds = finite_seconds(cost, "cost (max_execution_time)", allow_zero=False)
+        return min(seconds, limit)
 
     def _check_usage_limit(self) -> None:
         limit = self.plan.usage_limit_seconds
@@ -312,7 +322,10 @@ class RuntimeService:
         if configured is None:
             return job.estimated_seconds
         value = configured(job) if callable(configured) else configured
-        return max(0.0, float(value))
+        seconds = float(value)
+        if not math.isfinite(seconds):
+            raise ValueError(f"job_duration gave {value!r} seconds: a duration must be finite")
+        return min(max(0.0, seconds), float(MAX_SECONDS))
 
     def job(self, job_id: str) -> Job:
         with self.lock:
@@ -419,10 +432,26 @@ class RuntimeService:
             return self.timeline.entries()
 
 
-def _positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 1:
-        raise errors.validation_error(f"{name} must be a positive number of seconds.")
-    return int(value)
+def _max_ttl(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value > MAX_SECONDS:
+        return MAX_SECONDS  # capped at the plan's limit right after, like any too-long max_ttl
+    return positive_int_seconds(value, "max_ttl")
+
+
+def _estimate(seconds: float) -> float:
+    """IBM's duration estimate, kept finite: an absurd option (a huge rep_delay) cannot break time."""
+    if not math.isfinite(seconds) or seconds < 0:
+        raise errors.validation_error("the job's options give no finite duration estimate.")
+    return round(min(seconds, float(MAX_SECONDS)), 3)
+
+
+def _job_fields(private: Any, log_level: Any, runtime: Any, calibration_id: Any) -> dict[str, Any]:
+    return {
+        "private": boolean(False if private is None else private, "private"),
+        "log_level": optional_string(log_level, "log_level", max_length=16) or "WARNING",
+        "runtime": optional_string(runtime, "runtime") or "",
+        "calibration_id": optional_string(calibration_id, "calibration_id"),
+    }
 
 
 def _tags(tags: Any) -> list[str]:
