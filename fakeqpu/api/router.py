@@ -17,6 +17,7 @@ class Route:
     method: str
     pattern: re.Pattern[str]
     handler: Handler
+    path: str = ""
 
 
 class Router:
@@ -26,7 +27,11 @@ class Router:
     def add(self, method: str, path: str, handler: Handler) -> None:
         """`path` like `/jobs/{job_id}/results`; a parameter matches one path segment."""
         regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path.rstrip("/"))
-        self._routes.append(Route(method.upper(), re.compile(f"^{regex}/?$"), handler))
+        self._routes.append(Route(method.upper(), re.compile(f"^{regex}/?$"), handler, path))
+
+    def routes(self) -> list[tuple[str, str]]:
+        """(method, path pattern) of every route, in the order added."""
+        return [(route.method, route.path) for route in self._routes]
 
     def match(self, request: Request, path: str) -> Match:
         path_known = False
