@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from fakeqpu.api.http import Request, Response
 

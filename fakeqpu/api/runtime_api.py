@@ -48,17 +48,18 @@ def _int64(token: str) -> int:
     return value
 
 
-_STRICT = {"parse_constant": _no_constant, "parse_float": _finite_float, "parse_int": _int64}
-
-
 def json_body(request: Request, *, runtime_types: bool = False) -> Any:
     if not request.body:
         raise errors.validation_error("the request has no JSON body.")
     try:
         text = request.body.decode()
-        if runtime_types:
-            return json.loads(text, cls=RuntimeDecoder, **_STRICT)
-        return json.loads(text, **_STRICT)
+        return json.loads(
+            text,
+            cls=RuntimeDecoder if runtime_types else None,
+            parse_constant=_no_constant,
+            parse_float=_finite_float,
+            parse_int=_int64,
+        )
     except _NotJsonNumber as exc:
         raise errors.validation_error(f"the body is not valid JSON ({exc}).") from None
     except Exception as exc:  # any undecodable body is the caller's error, never ours

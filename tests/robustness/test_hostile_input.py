@@ -122,7 +122,7 @@ QUERY_NAMES = ["limit", "offset", "pending", "program", "backend", "session_id",
 QUERY_NAMES += ["created_after", "created_before", "exclude_params"]
 query_values = (
     st.text(max_size=10)
-    | st.sampled_from(HOSTILE_TOKENS + ["true", "false", "ASC", "DESC", "2026-01-01T00:00:00Z"])
+    | st.sampled_from([*HOSTILE_TOKENS, "true", "false", "ASC", "DESC", "2026-01-01T00:00:00Z"])
     | st.sampled_from(["9999-12-31T23:59:59", "0001-01-01", "2026-13-45", "-1", "1" * 5000])
 )
 
@@ -154,7 +154,8 @@ def hostile_requests(draw: st.DrawFn, world, victims: dict[str, str]) -> Request
         def fill(match: re.Match[str]) -> str:
             name = match.group(1)
             known = {"job_id": victims["job"], "session_id": victims["session"], "name": BACKEND}[name]
-            raw = draw(st.sampled_from([known, known, "%" + known, "nope"]) | st.text(min_size=1, max_size=10))
+            ids = st.sampled_from([known, known, "%" + known, "nope"]) | st.text(min_size=1, max_size=10)
+            raw = draw(ids)
             return quote(raw, safe="") if draw(st.booleans()) else quote(raw, safe="%")
 
         url = BASE + PATH_PARAMETER.sub(fill, pattern)
@@ -224,10 +225,9 @@ def _objects(world) -> tuple[dict[str, str], dict[str, str]]:
     victim_job = SamplerV2(mode=world.backend).run([bell_isa()], shots=8)
     victim_job.result()
     post = world.runtime.app.handle
+    batch = json.dumps({"mode": "batch", "backend": BACKEND}).encode()
     sessions = [
-        json.loads(
-            post(Request.build("POST", f"{BASE}/sessions", world.headers, b'{"mode":"batch","backend":"%s"}' % BACKEND.encode())).body
-        )["id"]
+        json.loads(post(Request.build("POST", f"{BASE}/sessions", world.headers, batch)).body)["id"]
         for _ in range(2)
     ]
     return {"job": victim_job.job_id(), "session": sessions[0]}, {
