@@ -80,7 +80,7 @@ def job_body(job: Job, now: datetime, *, include_params: bool) -> dict[str, Any]
     if job.calibration_id:
         body["calibration_id"] = job.calibration_id
     if include_params:
-        body["params"] = job.params_wire
+        body["params"] = job.wire_params()
     return body
 
 

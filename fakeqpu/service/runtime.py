@@ -6,6 +6,7 @@ acts; a domain error is raised as a `ServiceError` subclass carrying IBM's code.
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 from collections.abc import Callable, Sequence
@@ -100,6 +101,7 @@ class RuntimeService:
         if not self.backends:
             raise ValueError("a fake runtime needs at least one backend")
         self._background_count = 0
+        self._visible_jobs = 0  # jobs a listing shows: neither deleted nor background
 
     # -- time ----------------------------------------------------------------------------------
 
@@ -285,6 +287,7 @@ class RuntimeService:
             )
             job.duration = 0.0 if invalid else self._duration_of(job)
             self.engine.submit(job)
+            self._visible_jobs += 1
             return job
 
     def _session_for_job(self, session_id: Any, backend: str) -> Session | None:
@@ -336,12 +339,31 @@ class RuntimeService:
             return found
 
     def jobs(self, query: JobFilter) -> tuple[list[Job], int]:
-        """Matching jobs in the requested page, and how many match in all."""
+        """Matching jobs in the requested page, and how many match in all.
+
+        Jobs are stored in (created, seq) order; candidates come from the narrowest index (a session's
+        jobs, or the jobs not final yet), so a filtered listing does not walk the whole history.
+        """
         with self.lock:
             self.sync()
-            matches = [job for job in self.engine.jobs.values() if _matches(job, query)]
-            matches.sort(key=lambda j: (j.created, j.seq), reverse=query.descending)
+            if query == JobFilter(limit=query.limit, offset=query.offset, descending=query.descending):
+                return self._page_of_all(query), self._visible_jobs
+            if query.session_id is not None:
+                candidates: Sequence[Job] = self.engine.jobs_by_session.get(query.session_id, [])
+            elif query.pending is True:
+                candidates = self.engine.outstanding_jobs()
+            else:
+                candidates = list(self.engine.jobs.values())
+            ordered = reversed(candidates) if query.descending else iter(candidates)
+            matches = [job for job in ordered if _matches(job, query)]
             return matches[query.offset : query.offset + query.limit], len(matches)
+
+    def _page_of_all(self, query: JobFilter) -> list[Job]:
+        """An unfiltered page, read from the end it starts at: cost of the page, not of the history."""
+        jobs = self.engine.jobs.values()
+        ordered = reversed(jobs) if query.descending else iter(jobs)
+        visible = (job for job in ordered if not job.deleted and not job.background)
+        return list(itertools.islice(visible, query.offset, query.offset + query.limit))
 
     def cancel_job(self, job_id: str) -> None:
         with self.lock:
@@ -356,6 +378,7 @@ class RuntimeService:
             if not job.final:
                 raise errors.job_not_final()
             job.deleted = True
+            self._visible_jobs -= 1
 
     def update_tags(self, job_id: str, tags: Any) -> None:
         with self.lock:
@@ -370,6 +393,7 @@ class RuntimeService:
                 return None
             if job.result_text is None:
                 job.result_text = self._result_text(job)
+                job.compact()
             return job.result_text
 
     def _result_text(self, job: Job) -> str:
@@ -398,20 +422,7 @@ class RuntimeService:
     # -- instance --------------------------------------------------------------------------------
 
     def _usage_consumed(self) -> float:
-        since = self.now - USAGE_WINDOW
-        total = 0.0
-        dedicated: set[str] = set()
-        for session in self.engine.sessions.values():
-            if session.mode == DEDICATED and not session.job_mode and session.started_at is not None:
-                dedicated.add(session.id)
-                if session.closed_at is None or session.closed_at >= since:
-                    total += session.elapsed_time(self.now) or 0.0
-        for job in self.engine.jobs.values():
-            if job.background or job.session_id in dedicated:
-                continue
-            if job.finished_at is None or job.finished_at >= since:
-                total += job.qpu_seconds(self.now)
-        return round(total, 3)
+        return self.engine.usage.consumed(self.now, self.now - USAGE_WINDOW)
 
     def usage(self) -> dict[str, Any]:
         with self.lock:
