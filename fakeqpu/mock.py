@@ -15,7 +15,6 @@ from fakeqpu.options import RuntimeOptions
 from fakeqpu.service.plans import get_plan
 from fakeqpu.service.runtime import Instance, RuntimeService
 from fakeqpu.service.timeline import Transitions
-from fakeqpu.transport import Interceptor
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -68,6 +67,8 @@ class FakeRuntime:
             open_plan_sessions=options.open_plan_sessions,
         )
         self.app = FakeIbmCloud(self.model, plan_id=f"fakeqpu-plan-{plan.name}")
+        from fakeqpu.transport import Interceptor  # responses and respx: loaded by the first fake only
+
         self._interceptor = Interceptor(self.app.handle)
         self._saved_env: dict[str, str | None] = {}
         for backend, count in (options.background_jobs or {}).items():
