@@ -1,8 +1,29 @@
 """fakeqpu: a faithful, offline fake of the IBM Quantum Platform (Qiskit Runtime) for test suites."""
 
-from fakeqpu.clock import Clock
-from fakeqpu.mock import FakeRuntime, current, mock_runtime
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from fakeqpu.options import OptionError, RuntimeOptions
+
+if TYPE_CHECKING:
+    from fakeqpu.clock import Clock
+    from fakeqpu.mock import FakeRuntime, current, mock_runtime
 
 __all__ = ["Clock", "FakeRuntime", "OptionError", "RuntimeOptions", "current", "mock_runtime"]
 __version__ = "0.1.0"
+
+# Loaded on first use: the fake pulls in qiskit and Aer, which a pytest run's controller process
+# (and any `import fakeqpu` that only reads options) does not need.
+_LAZY = {"Clock": "fakeqpu.clock", "FakeRuntime": "fakeqpu.mock", "current": "fakeqpu.mock"}
+_LAZY["mock_runtime"] = "fakeqpu.mock"
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fakeqpu' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

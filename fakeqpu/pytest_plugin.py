@@ -11,15 +11,17 @@ from __future__ import annotations
 import functools
 import zlib
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from fakeqpu import real
 from fakeqpu.divergence import record
 from fakeqpu.guard import RealTrafficGuard
-from fakeqpu.mock import FakeRuntime, running
 from fakeqpu.options import OptionError, RuntimeOptions
+
+if TYPE_CHECKING:  # fakeqpu.mock pulls in qiskit: imported by the first fixture, not by plugin loading
+    from fakeqpu.mock import FakeRuntime
 
 MARKER = "fakeqpu"
 # Options that ini files and the command line can set, and how to read their text.
@@ -152,6 +154,8 @@ def fake_runtime(request: pytest.FixtureRequest) -> Iterator[FakeRuntime]:
     """
     if real.real_mode(request.config) is not None:
         pytest.skip(real.MODEL_SKIP)
+    from fakeqpu.mock import running
+
     with running(options_for(request.node)) as runtime:
         yield runtime
 
