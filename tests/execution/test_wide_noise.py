@@ -38,7 +38,8 @@ def ghz_population(counts: dict[str, int], size: int) -> float:
 
 def compact(isa: QuantumCircuit, backend_name: str = "ibm_torino"):
     circuit, qubits = cut(isa)
-    target = noise.compact_target(noise.backend_target(backend_name), qubits, physical_operations(circuit, qubits))
+    operations = physical_operations(circuit, qubits)
+    target = noise.compact_target(noise.backend_target(backend_name), qubits, operations)
     return circuit, qubits, target
 
 
@@ -101,7 +102,8 @@ def test_twirled_and_exact_models_agree_on_a_circuit_that_fits_both(transpile):
     exact = AerSimulator(noise_model=NoiseModel.from_backend(noise._CompactBackend(target)))
     twirled = AerSimulator(noise_model=noise._pauli_twirled_model(target))
     p_exact = ghz_population(exact.run(circuit, shots=shots, seed_simulator=1).result().get_counts(), size)
-    p_twirled = ghz_population(twirled.run(circuit, shots=shots, seed_simulator=2).result().get_counts(), size)
+    twirled_counts = twirled.run(circuit, shots=shots, seed_simulator=2).result().get_counts()
+    p_twirled = ghz_population(twirled_counts, size)
     sigma = np.sqrt(2 * p_exact * (1 - p_exact) / shots)
     assert 0.5 < p_exact < 0.99
     assert abs(p_exact - p_twirled) < 4 * sigma, (p_exact, p_twirled)
