@@ -1,18 +1,23 @@
-"""A Bell job (1000 shots) on ibm_torino, three ways, in one process.
+"""A Bell job (1000 shots) on ibm_torino, several ways, in one process.
 
 1. fakeqpu: the real client, a Session, SamplerV2, result() — the whole HTTP path;
-2. local testing mode: `SamplerV2(mode=FakeTorino())` (Aer with the whole device's noise);
-3. bare Aer: the cut-down 2-qubit circuit on the cached compact-noise simulator (the floor).
+2. the replay stub: the same client calls answered instantly with the fake's own recorded answers
+   (same requests, same number of polls), so that "stub + bare Aer" is the floor the fake can reach;
+3. local testing mode: `SamplerV2(mode=FakeTorino())` (Aer with the whole device's noise);
+4. bare Aer: the cut-down 2-qubit circuit on the cached compact-noise simulator.
 
-Prints medians and ratios. The first fakeqpu job is timed before anything else has warmed the
-process's caches (calibration target, noise for the qubits, Aer).
+Prints medians and ratios; targets (issue 11): fakeqpu / (stub + bare Aer) <= 1.3 with IBM's
+estimated duration, <= 1.15 with job_duration=0. The first fakeqpu job is timed before anything
+else has warmed the process's caches (calibration target, noise for the qubits, Aer).
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -44,6 +49,7 @@ def main() -> None:
             sampler.run([circuit], shots=SHOTS).result()
 
         runs["warm"], _ = timed(client_job, 30)
+        runs["stub"], polls = _replayed(runtime, client_job, 30)
         session.close()
 
     with fakeqpu.mock_runtime(backends=["ibm_torino"], seed=1, job_duration=0) as runtime:
@@ -58,6 +64,7 @@ def main() -> None:
         server_time.clear()
         runs["warm_zero_duration"], _ = timed(instant_job, 30)
         runs["server_per_job"] = sum(server_time) / 30
+        runs["stub_zero_duration"], zero_polls = _replayed(runtime, instant_job, 30)
 
     local = Sampler(mode=FakeTorino())
 
@@ -72,7 +79,12 @@ def main() -> None:
     def bare_job() -> None:
         simulator.run(cut, shots=SHOTS).result()
 
-    runs["bare"], _ = timed(bare_job, 30)
+    runs["bare_counts"], _ = timed(bare_job, 30)
+
+    def bare_job_per_shot() -> None:  # what a Sampler needs: every shot's bits, as the fake asks Aer
+        simulator.run(cut, shots=SHOTS, memory=True).result()
+
+    runs["bare"], _ = timed(bare_job_per_shot, 30)
 
     from qiskit_aer import AerSimulator
     from qiskit_aer.noise import NoiseModel
@@ -92,17 +104,70 @@ def main() -> None:
     print(f"  fakeqpu, warm job, median of 30            {ms(runs['warm'])}   (result() polls)")
     print(f"  fakeqpu, warm job, job_duration=0          {ms(runs['warm_zero_duration'])}")
     print(f"  local testing mode, median of 3            {ms(runs['local'])}")
-    print(f"  bare Aer on the cut-down circuit, median   {ms(runs['bare'])}")
+    print(f"  bare Aer on the cut-down circuit, counts   {ms(runs['bare_counts'])}")
+    print(f"  bare Aer, every shot's bits (memory=True)  {ms(runs['bare'])}   (the floor's Aer)")
     print(f"  local mode / fakeqpu warm                  {runs['local'] / runs['warm']:8.1f}x")
     print(f"  fakeqpu warm / bare Aer                    {runs['warm'] / runs['bare']:8.1f}x")
     print(f"  fakeqpu warm (job_duration=0) / bare Aer   {runs['warm_zero_duration'] / runs['bare']:8.1f}x")
     print(f"  bare Aer, building the 2-qubit noise model {ms(runs['bare_with_noise'])}")
     print(f"  fakeqpu warm / that                        {runs['warm'] / runs['bare_with_noise']:8.1f}x")
+    floor = runs["stub"] + runs["bare"]
+    zero_floor = runs["stub_zero_duration"] + runs["bare"]
+    print(f"  replay stub, estimated duration ({polls:2d} requests) {ms(runs['stub'])}")
+    print(f"  replay stub, job_duration=0 ({zero_polls:2d} requests)   {ms(runs['stub_zero_duration'])}")
+    print(f"  fakeqpu warm / (stub + bare Aer)           {runs['warm'] / floor:8.2f}x   (<= 1.3)")
+    zero_ratio = runs["warm_zero_duration"] / zero_floor
+    print(f"  fakeqpu job_duration=0 / (stub + bare Aer) {zero_ratio:8.2f}x   (<= 1.15)")
     server = runs["server_per_job"]
     print("  where a job_duration=0 job's time goes:")
     print(f"    inside fakeqpu (all requests of a job)     {ms(server)}")
     print(f"      of which simulation, about               {ms(runs['bare'])}")
     print(f"    in the client (validation, QPY, requests)  {ms(runs['warm_zero_duration'] - server)}")
+
+
+def _replayed(runtime: object, job: Callable[[], None], repeat: int) -> tuple[float, int]:
+    """Median time of `job` when its requests get the fake's recorded answers, instantly.
+
+    One run of `job` is recorded through the fake (request order and answers); then a stub
+    interceptor, nested inside the fake's (the innermost answers), replays them in order for each
+    repeat. The fake's clock stays on, so the client's polls sleep virtually, as with the fake.
+    """
+    from fakeqpu.transport import Interceptor
+
+    recorded: list[tuple[str, str, Any]] = []
+    interceptor = runtime._interceptor  # type: ignore[attr-defined]
+    handle = interceptor._handler
+
+    def recording(request: Any) -> Any:
+        response = handle(request)
+        recorded.append((request.method, request.path, response))
+        return response
+
+    interceptor._handler = recording
+    try:
+        job()
+    finally:
+        interceptor._handler = handle
+    answers: list[tuple[str, str, Any]] = []
+
+    def replay(request: Any) -> Any:
+        method, path, response = answers.pop(0)
+        assert (method, path) == (request.method, request.path), (method, path, request.url)
+        return response
+
+    stub = Interceptor(replay)
+    stub.start()
+    try:
+
+        def replayed_job() -> None:
+            answers[:] = recorded
+            job()
+            assert not answers, f"{len(answers)} recorded answers left: the client asked less"
+
+        median, _ = timed(replayed_job, repeat)
+    finally:
+        stub.stop()
+    return median, len(recorded)
 
 
 def _time_the_fake(runtime: object) -> list[float]:

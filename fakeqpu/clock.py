@@ -39,9 +39,10 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import time_machine
+if TYPE_CHECKING:  # imported when a clock starts: time-machine imports pytest, too slow for `import fakeqpu`
+    import time_machine
 
 __all__ = ["REAL_SLEEP", "Clock"]
 
@@ -169,7 +170,10 @@ class Clock:
             if wake > self._us:
                 self._move(wake, jump=False)
             self._local.seen = wake
-        REAL_SLEEP(0)  # yield the GIL so other threads' loops progress
+        if threading.active_count() > 1:
+            # Yield the GIL so other threads' loops progress. Alone, skip it: a real sleep(0) gives the
+            # CPU away to other processes too, which costs a busy machine 0.1-1 ms per poll.
+            REAL_SLEEP(0)
 
     # -- patching -------------------------------------------------------------------------------------
 
@@ -182,6 +186,8 @@ class Clock:
         with _LOCK:
             if self in _ACTIVE:
                 return
+            import time_machine
+
             _hook_stop(time_machine.travel)
             freezegun_api = sys.modules.get("freezegun.api")
             if freezegun_api is not None:
@@ -203,6 +209,8 @@ class Clock:
                 return
             self._sync()
             if self._travel is not None:
+                import time_machine
+
                 stack = time_machine.traveller_stack
                 if stack and stack[-1] is self._traveller:
                     self._travel.stop()  # we are still innermost: the hook syncs us, not an outer clock

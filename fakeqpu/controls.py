@@ -123,7 +123,7 @@ class Controls(ABC):
         return self._model().session_records()
 
     def requests(self) -> list[RequestRecord]:
-        """Every request the fake answered, in order: `RequestRecord(method, path, status, seconds...)`."""
+        """The requests the fake answered (the last 10,000), in order: `RequestRecord`s."""
         return self._app().requests()
 
     def leftovers(self) -> list[str]:

@@ -14,7 +14,6 @@ from fakeqpu.controls import Controls
 from fakeqpu.options import RuntimeOptions
 from fakeqpu.service.plans import get_plan
 from fakeqpu.service.runtime import Instance, RuntimeService
-from fakeqpu.transport import Interceptor
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -78,6 +77,8 @@ class FakeRuntime(Controls):
             advance=lambda seconds: self.clock.advance(seconds=seconds),
             auto_tick=float(options.auto_tick or 0.0),
         )
+        from fakeqpu.transport import Interceptor  # responses and respx: loaded by the first fake only
+
         self._interceptor = Interceptor(self.app.handle)
         self._saved_env: dict[str, str | None] = {}
         for backend, count in (options.background_jobs or {}).items():

@@ -13,16 +13,18 @@ import re
 import zlib
 from collections.abc import Callable, Generator, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from fakeqpu import real
 from fakeqpu.divergence import record
 from fakeqpu.guard import RealTrafficGuard
-from fakeqpu.mock import FakeRuntime, running
 from fakeqpu.options import OptionError, RuntimeOptions
 from fakeqpu.serving import FakeServer, serve
+
+if TYPE_CHECKING:  # fakeqpu.mock pulls in qiskit: imported by the first fixture, not by plugin loading
+    from fakeqpu.mock import FakeRuntime
 
 MARKER = "fakeqpu"
 
@@ -191,6 +193,8 @@ def fake_runtime(request: pytest.FixtureRequest) -> Iterator[FakeRuntime]:
     """
     if real.real_mode(request.config) is not None:
         pytest.skip(real.MODEL_SKIP)
+    from fakeqpu.mock import running
+
     with running(options_for(request.node)) as runtime:
         request.node.stash[_RUNTIME] = runtime
         yield runtime

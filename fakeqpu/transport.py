@@ -75,6 +75,8 @@ class IbmHostPatch:
             if self._requests_mock is not None:
                 # responses keeps every call: without this, a long test would grow without bound
                 self._requests_mock.calls.reset()
+                for registered in self._requests_mock.registered():
+                    registered.calls.reset()  # and each registered response keeps its own list
             return callback(prepared)
 
         return wrapped

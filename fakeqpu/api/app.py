@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from fakeqpu.api import resource_controller
@@ -25,6 +27,8 @@ from fakeqpu.service.runtime import RuntimeService
 
 log = logging.getLogger("fakeqpu")
 
+REQUEST_LOG_SIZE = 10_000  # `requests()` keeps the most recent requests, like a bounded `responses.calls`
+
 IBM_HOST = re.compile(r"(^|\.)ibm\.com$")
 _RUNTIME_HOST = re.compile(r"(^|\.)quantum\.(test\.)?cloud\.ibm\.com$")
 _RUNTIME_PREFIX = "/api/v1"
@@ -34,6 +38,13 @@ SERVED_HOST = re.compile(
     r"^(?:(?:private\.)?iam|api\.global-search-tagging|globalcatalog|resource-controller"
     r"|quantum|eu-de\.quantum|private\.(?:us-east|eu-de)\.quantum)\.(?:test\.)?cloud\.ibm\.com$"
 )
+
+
+def _head(response: Response) -> Response:
+    """HEAD is GET without the body (RFC 9110 §9.3.2; CHOSEN, docs/fidelity.md): same status, headers."""
+    headers = dict(response.headers)
+    headers["Content-Length"] = str(len(response.body))
+    return Response(response.status, b"", headers)
 
 
 def is_ibm_host(host: str) -> bool:
@@ -55,7 +66,7 @@ class FakeIbmCloud:
         self.still_polls = StillPollGuard()
         self.requests_served = 0
         self.http_faults = HttpFaults()
-        self.request_log: list[RequestRecord] = []
+        self.request_log: deque[RequestRecord] = deque(maxlen=REQUEST_LOG_SIZE)  # flat memory in long runs
         self._advance = advance  # moves the virtual clock: `auto_tick` seconds per runtime API request
         self.auto_tick = auto_tick
 
@@ -90,7 +101,9 @@ class FakeIbmCloud:
             if self.auto_tick and self._advance is not None and _RUNTIME_HOST.search(request.host):
                 self._advance(self.auto_tick)  # the runtime API's latency; IAM and the catalogs take none
             fault = self.http_faults.take(request)
-        response = fault.answer(self.service.trace_id()) if fault is not None else self._answer(request)
+        response = (
+            fault.answer(self.service.trace_id()) if fault is not None else self._answer_method(request)
+        )
         with self.service.lock:
             end = self.service.sync()
             self.request_log.append(
@@ -106,6 +119,11 @@ class FakeIbmCloud:
                 )
             )
         return response
+
+    def _answer_method(self, request: Request) -> Response:
+        if request.method == "HEAD":
+            return _head(self._answer(replace(request, method="GET")))
+        return self._answer(request)
 
     def _answer(self, request: Request) -> Response:
         try:

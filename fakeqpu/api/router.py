@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from fakeqpu.api.http import Request, Response
 
@@ -16,6 +17,7 @@ class Route:
     method: str
     pattern: re.Pattern[str]
     handler: Handler
+    path: str = ""
 
 
 class Router:
@@ -25,7 +27,11 @@ class Router:
     def add(self, method: str, path: str, handler: Handler) -> None:
         """`path` like `/jobs/{job_id}/results`; a parameter matches one path segment."""
         regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path.rstrip("/"))
-        self._routes.append(Route(method.upper(), re.compile(f"^{regex}/?$"), handler))
+        self._routes.append(Route(method.upper(), re.compile(f"^{regex}/?$"), handler, path))
+
+    def routes(self) -> list[tuple[str, str]]:
+        """(method, path pattern) of every route, in the order added."""
+        return [(route.method, route.path) for route in self._routes]
 
     def match(self, request: Request, path: str) -> Match:
         path_known = False
@@ -34,7 +40,9 @@ class Router:
             if found is None:
                 continue
             if route.method == request.method:
-                return Match(route.handler, found.groupdict(), path_known=True)
+                # Ids travel percent-encoded; the service (and its error texts) sees them decoded.
+                params = {name: unquote(value) for name, value in found.groupdict().items()}
+                return Match(route.handler, params, path_known=True)
             path_known = True
         return Match(None, {}, path_known)
 

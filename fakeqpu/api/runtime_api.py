@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,12 +19,49 @@ API_VERSIONS = [{"version": "2026-04-15", "status": "supported"}]
 MAX_LIST_LIMIT = 200
 
 
+# JSON numbers the service accepts (CHOSEN, docs/fidelity.md "Robustness and limits"): RFC 8259 has no
+# NaN or Infinity, a float must be finite once parsed, an integer must fit in 64 bits.
+_INT64 = 2**63
+
+
+class _NotJsonNumber(ValueError):
+    pass
+
+
+def _no_constant(token: str) -> Any:
+    raise _NotJsonNumber(f"{token} is not a JSON number")
+
+
+def _finite_float(token: str) -> float:
+    value = float(token)
+    if value in (math.inf, -math.inf):
+        raise _NotJsonNumber(f"{token} does not fit in a double")
+    return value
+
+
+def _int64(token: str) -> int:
+    if len(token) > 20:
+        raise _NotJsonNumber("an integer with more than 19 digits does not fit in 64 bits")
+    value = int(token)
+    if not -_INT64 <= value < _INT64:
+        raise _NotJsonNumber(f"{token} does not fit in 64 bits")
+    return value
+
+
 def json_body(request: Request, *, runtime_types: bool = False) -> Any:
     if not request.body:
         raise errors.validation_error("the request has no JSON body.")
     try:
         text = request.body.decode()
-        return json.loads(text, cls=RuntimeDecoder) if runtime_types else json.loads(text)
+        return json.loads(
+            text,
+            cls=RuntimeDecoder if runtime_types else None,
+            parse_constant=_no_constant,
+            parse_float=_finite_float,
+            parse_int=_int64,
+        )
+    except _NotJsonNumber as exc:
+        raise errors.validation_error(f"the body is not valid JSON ({exc}).") from None
     except Exception as exc:  # any undecodable body is the caller's error, never ours
         raise errors.validation_error(f"the body is not valid JSON ({type(exc).__name__}).") from None
 
@@ -225,7 +263,11 @@ class RuntimeApi:
 
     def update_tags(self, request: Request, job_id: str) -> Response:
         body = json_object(request)
-        self.service.update_tags(job_id, body.get("tags"))
+        if "tags" not in body:  # CHOSEN: IBM's body has "tags" required; `{}` is not "clear the tags"
+            raise errors.validation_error("tags is required.")
+        if body["tags"] is None:
+            raise errors.validation_error("tags must be a list of strings.")
+        self.service.update_tags(job_id, body["tags"])
         return Response.empty(204)
 
 

@@ -82,7 +82,7 @@ def job_body(job: Job, now: datetime, *, include_params: bool) -> dict[str, Any]
     if job.private:
         body["private"] = True  # IBM returns the field only when true, and never a private job's params
     elif include_params:
-        body["params"] = job.params_wire
+        body["params"] = job.wire_params()
     return body
 
 

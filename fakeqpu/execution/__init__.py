@@ -42,6 +42,16 @@ def prepare(
         raise ExecutionError(VALIDATION, f"The job could not be validated: {exc}") from exc
 
 
+def prepare_from_wire(program_id: str, params_wire: dict[str, Any], backend_name: str) -> PreparedJob:
+    """`prepare` again from the params as posted (kept compressed once a job is compacted)."""
+    import json
+
+    from qiskit_ibm_runtime import RuntimeDecoder
+
+    params = json.loads(json.dumps(params_wire), cls=RuntimeDecoder)
+    return prepare(program_id, params, backend_name, params_wire=params_wire)
+
+
 def run(prepared: PreparedJob, *, seed: int, start: datetime, stop: datetime) -> str:
     """Simulate the job; return its results body (JSON text). Same seed, same text."""
     try:

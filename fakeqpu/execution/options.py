@@ -129,12 +129,14 @@ def _optional_int(value: Any, name: str) -> int | None:
 def _optional_float(value: Any, name: str) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ExecutionError(VALIDATION, f"{name} must be a non-negative number, not {value!r}.")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
+        raise ExecutionError(VALIDATION, f"{name} must be a finite non-negative number, not {value!r}.")
     return float(value)
 
 
 def _precision(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise ExecutionError(VALIDATION, f"default_precision must be a positive number, not {value!r}.")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+        raise ExecutionError(
+            VALIDATION, f"default_precision must be a finite positive number, not {value!r}."
+        )
     return float(value)

@@ -10,6 +10,7 @@ Order of events that fall on the same instant: job ends first, then session time
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -38,6 +39,8 @@ from fakeqpu.service.sessions import (
     Session,
 )
 from fakeqpu.service.timeline import Timeline
+from fakeqpu.service.usage import UsageLedger, usage_is_the_sessions
+from fakeqpu.service.validation import MAX_SECONDS
 
 if TYPE_CHECKING:
     from fakeqpu.service.faults import JobFaults
@@ -70,9 +73,13 @@ class Engine:
         self.now = start
         self.timeline = timeline
         self.qpus: dict[str, Qpu] = {}
-        self.jobs: dict[str, Job] = {}
+        self.jobs: dict[str, Job] = {}  # in submission order, which is (created, seq) order
         self.sessions: dict[str, Session] = {}
         self.faults: JobFaults | None = None  # injected job failures (`fail_jobs`)
+        # Indexes, so that no operation walks the whole history (docs/fidelity.md "Robustness and limits").
+        self._open_sessions: dict[str, Session] = {}  # not closed yet; pruned lazily
+        self.jobs_by_session: dict[str, list[Job]] = {}
+        self.usage = UsageLedger()
 
     # -- time ------------------------------------------------------------------------------------
 
@@ -96,9 +103,16 @@ class Engine:
     def _next_event_time(self) -> datetime | None:
         times = [end for qpu in self.qpus.values() if (end := qpu.run_end()) is not None]
         times.extend(qpu.schedule[0][0] for qpu in self.qpus.values() if qpu.schedule)
-        for session in self.sessions.values():
+        for session in self.open_sessions():
             times.extend(self._session_deadlines(session))
         return min(times, default=None)
+
+    def open_sessions(self) -> list[Session]:
+        """The sessions not closed yet, in creation order (closed ones leave the index here)."""
+        closed = [sid for sid, session in self._open_sessions.items() if session.closed]
+        for sid in closed:
+            del self._open_sessions[sid]
+        return list(self._open_sessions.values())
 
     # -- sessions' timers -------------------------------------------------------------------------
 
@@ -128,7 +142,7 @@ class Engine:
 
     def _fire_due_session_timers(self) -> bool:
         changed = False
-        for session in list(self.sessions.values()):
+        for session in self.open_sessions():
             if session.closed:
                 continue
             deadline = session.max_ttl_deadline
@@ -175,7 +189,7 @@ class Engine:
         return changed
 
     def _priority_holder(self, backend_name: str) -> Session | None:
-        for session in self.sessions.values():
+        for session in self.open_sessions():
             if (
                 session.holds_priority
                 and not session.closed
@@ -262,14 +276,23 @@ class Engine:
 
     def add_session(self, session: Session) -> None:
         self.sessions[session.id] = session
+        self._open_sessions[session.id] = session
+        self.usage.add_session(session)
         self._mark(session, session.created_at)
 
     def submit(self, job: Job) -> None:
+        run = min(job.duration, job.max_execution_time)
+        if not (math.isfinite(run) and 0 <= run <= MAX_SECONDS):
+            # Checked before storing: one stored NaN would break every later sync, so every request.
+            raise ValueError(f"job {job.id} would run {run!r} seconds: refused before it is stored")
         self.jobs[job.id] = job
         self.qpus[job.backend_name].queue.append(job)
         session = self.sessions.get(job.session_id) if job.session_id else None
         if session is not None:
             session.last_job_submitted = self.now
+            self.jobs_by_session.setdefault(session.id, []).append(job)
+        if not job.background and not (session is not None and usage_is_the_sessions(session)):
+            self.usage.add_job(job)
         self._log_job(job, self.now)
         self._settle()
 
@@ -338,6 +361,12 @@ class Engine:
             return True
         return any(job.session_id == session.id for job in qpu.queue)
 
+    def outstanding_jobs(self) -> list[Job]:
+        """Queued and running jobs (background load included), in submission order."""
+        jobs = [job for qpu in self.qpus.values() for job in qpu.queue]
+        jobs += [qpu.running for qpu in self.qpus.values() if qpu.running is not None]
+        return sorted(jobs, key=lambda job: (job.created, job.seq))
+
     def queue_length(self, backend_name: str) -> int:
         return len(self.qpus[backend_name].queue)
 
@@ -345,8 +374,8 @@ class Engine:
         if session.mode == BATCH:
             if session.started_at is None:
                 return None
-            used = sum(j.qpu_seconds(self.now) for j in self.jobs.values() if j.session_id == session.id)
-            return round(used, 3)
+            jobs = self.jobs_by_session.get(session.id, [])
+            return round(sum(j.qpu_seconds(self.now) for j in jobs), 3)
         return session.elapsed_time(self.now)
 
     # -- timeline ----------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -65,6 +67,21 @@ class Job:
     deleted: bool = False
     fault: Reason | None = None  # injected by `fail_jobs(at="run")`: fails after `fault_after` seconds
     fault_after: float | None = None
+    params_zip: bytes | None = None  # params_wire, compressed once the job is compacted
+
+    def wire_params(self) -> dict[str, Any]:
+        """The params as posted, whether compacted or not."""
+        if self.params_zip is not None:
+            params: dict[str, Any] = json.loads(zlib.decompress(self.params_zip))
+            return params
+        return self.params_wire
+
+    def compact(self) -> None:
+        """Once its results are known: drop the prepared PUBs, keep the inputs compressed."""
+        self.prepared = None
+        if self.params_zip is None:
+            self.params_zip = zlib.compress(json.dumps(self.params_wire, separators=(",", ":")).encode())
+            self.params_wire = {}
 
     @property
     def run_seconds(self) -> float:

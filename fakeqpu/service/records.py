@@ -14,6 +14,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from fakeqpu import execution
 from fakeqpu.service.jobs import Job
 from fakeqpu.service.sessions import Session
 
@@ -121,9 +122,20 @@ def pub_records(prepared: Any) -> tuple[PubRecord, ...]:
     return tuple(records)
 
 
+def _prepared(job: Job) -> Any:
+    """The job's prepared PUBs; a compacted job's are prepared again from its stored inputs."""
+    if job.prepared is not None or job.background or job.invalid is not None:
+        return job.prepared
+    try:
+        return execution.prepare_from_wire(job.program_id, job.wire_params(), job.backend_name)
+    except execution.ExecutionError:
+        return None
+
+
 def job_record(job: Job, now: datetime) -> JobRecord:
-    pubs = pub_records(job.prepared)
-    options = job.params_wire.get("options") if isinstance(job.params_wire, dict) else None
+    pubs = pub_records(_prepared(job))
+    params = job.wire_params()
+    options = params.get("options") if isinstance(params, dict) else None
     return JobRecord(
         id=job.id,
         program=job.program_id,

@@ -6,6 +6,8 @@ acts; a domain error is raised as a `ServiceError` subclass carrying IBM's code.
 
 from __future__ import annotations
 
+import itertools
+import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,6 +25,13 @@ from fakeqpu.service.plans import Plan
 from fakeqpu.service.records import JobRecord, SessionRecord, job_record, session_record
 from fakeqpu.service.sessions import DEDICATED, MODES, REASON_IDLE, REASON_MAX_TTL, Session
 from fakeqpu.service.timeline import Subject, Timeline, Transitions
+from fakeqpu.service.validation import (
+    MAX_SECONDS,
+    boolean,
+    finite_seconds,
+    optional_string,
+    positive_int_seconds,
+)
 
 MAX_TAGS = 8
 MAX_TAG_LENGTH = 86
@@ -114,6 +123,7 @@ class RuntimeService:
             self.engine.add_backend(mock.name)
             self.mock_backends[mock.name] = BackendState(mock, self.engine.qpus[mock.name])
         self._background_count = 0
+        self._visible_jobs = 0  # jobs a listing shows: neither deleted nor background
 
     # -- time ----------------------------------------------------------------------------------
 
@@ -198,8 +208,11 @@ class RuntimeService:
         """Queue other users' jobs on a backend, so that `Pending` and `queue_length` are observable."""
         if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 0:
             raise ValueError(f"jobs must be a count >= 0, not {jobs!r}")
-        if isinstance(duration, bool) or not isinstance(duration, int | float) or not 0 <= duration <= 1e9:
-            raise ValueError(f"duration must be seconds from 0 to 1e9, not {duration!r}")
+        if isinstance(duration, bool) or not isinstance(duration, int | float):
+            raise ValueError(f"duration must be a number of seconds, not {duration!r}")
+        seconds = float(duration)
+        if not math.isfinite(seconds) or not 0 <= seconds <= MAX_SECONDS:
+            raise ValueError(f"duration must be a finite number of seconds in [0, {MAX_SECONDS}]")
         with self.lock:
             self.sync()
             self.backend(backend)
@@ -212,9 +225,9 @@ class RuntimeService:
                     backend_name=backend,
                     session_id=None,
                     created=self.now,
-                    duration=float(duration),
+                    duration=seconds,
                     max_execution_time=float("inf"),
-                    estimated_seconds=float(duration),
+                    estimated_seconds=seconds,
                     params_wire={},
                     prepared=None,
                     background=True,
@@ -284,7 +297,7 @@ class RuntimeService:
                     raise errors.open_plan_session(self.plan.name)
                 job_mode = True
             limit = self.plan.max_ttl if mode == DEDICATED else self.plan.batch_max_ttl
-            ttl = limit if max_ttl is None else _positive_int(max_ttl, "max_ttl")
+            ttl = limit if max_ttl is None else _max_ttl(max_ttl)
             session = Session(
                 id=self._ids.session_id(),
                 mode=mode,
@@ -363,6 +376,7 @@ class RuntimeService:
             session = self._session_for_job(session_id, backend)
             job_tags = _tags(tags)
             max_time = self._max_execution_time(cost)
+            fields = _job_fields(private, log_level, runtime, calibration_id)
             self._check_usage_limit()
             invalid: Reason | None = None
             prepared: execution.PreparedJob | None = None
@@ -381,22 +395,20 @@ class RuntimeService:
                 created=self.now,
                 duration=0.0,
                 max_execution_time=max_time,
-                estimated_seconds=round(estimate, 3),
+                estimated_seconds=_estimate(estimate),
                 params_wire=params_wire if isinstance(params_wire, dict) else {},
                 prepared=prepared,
                 invalid=invalid,
                 tags=job_tags,
-                private=bool(private),
-                log_level=str(log_level or "WARNING"),
-                runtime=str(runtime or ""),
-                calibration_id=calibration_id if isinstance(calibration_id, str) else None,
                 simulation_seed=self._ids.simulation_seed(),
+                **fields,
             )
             job.duration = 0.0 if invalid else self._duration_of(job)
             refused = self.job_faults.take(job, "submit")
             if refused is not None:
                 raise errors.injected(refused.code, refused.message, refused.solution)
             self.engine.submit(job)
+            self._visible_jobs += 1
             return job
 
     def _session_for_job(self, session_id: Any, backend: str) -> Session | None:
@@ -440,9 +452,10 @@ class RuntimeService:
         limit = float(self.plan.max_execution_time)
         if cost is None:
             return limit
-        if isinstance(cost, bool) or not isinstance(cost, int | float) or cost <= 0:
-            raise errors.validation_error("cost (max_execution_time) must be a positive number of seconds.")
-        return min(float(cost), limit)
+        if isinstance(cost, int) and not isinstance(cost, bool) and cost > MAX_SECONDS:
+            return limit  # an integer of any size is a valid (huge) cost: capped, like any cost
+        seconds = finite_seconds(cost, "cost (max_execution_time)", allow_zero=False)
+        return min(seconds, limit)
 
     def _check_usage_limit(self) -> None:
         limit = self.plan.usage_limit_seconds
@@ -454,7 +467,10 @@ class RuntimeService:
         if configured is None:
             return job.estimated_seconds
         value = configured(job) if callable(configured) else configured
-        return max(0.0, float(value))
+        seconds = float(value)
+        if not math.isfinite(seconds):
+            raise ValueError(f"job_duration gave {value!r} seconds: a duration must be finite")
+        return min(max(0.0, seconds), float(MAX_SECONDS))
 
     def job(self, job_id: str) -> Job:
         with self.lock:
@@ -465,12 +481,31 @@ class RuntimeService:
             return found
 
     def jobs(self, query: JobFilter) -> tuple[list[Job], int]:
-        """Matching jobs in the requested page, and how many match in all."""
+        """Matching jobs in the requested page, and how many match in all.
+
+        Jobs are stored in (created, seq) order; candidates come from the narrowest index (a session's
+        jobs, or the jobs not final yet), so a filtered listing does not walk the whole history.
+        """
         with self.lock:
             self.sync()
-            matches = [job for job in self.engine.jobs.values() if _matches(job, query)]
-            matches.sort(key=lambda j: (j.created, j.seq), reverse=query.descending)
+            if query == JobFilter(limit=query.limit, offset=query.offset, descending=query.descending):
+                return self._page_of_all(query), self._visible_jobs
+            if query.session_id is not None:
+                candidates: Sequence[Job] = self.engine.jobs_by_session.get(query.session_id, [])
+            elif query.pending is True:
+                candidates = self.engine.outstanding_jobs()
+            else:
+                candidates = list(self.engine.jobs.values())
+            ordered = reversed(candidates) if query.descending else iter(candidates)
+            matches = [job for job in ordered if _matches(job, query)]
             return matches[query.offset : query.offset + query.limit], len(matches)
+
+    def _page_of_all(self, query: JobFilter) -> list[Job]:
+        """An unfiltered page, read from the end it starts at: cost of the page, not of the history."""
+        jobs = self.engine.jobs.values()
+        ordered = reversed(jobs) if query.descending else iter(jobs)
+        visible = (job for job in ordered if not job.deleted and not job.background)
+        return list(itertools.islice(visible, query.offset, query.offset + query.limit))
 
     def cancel_job(self, job_id: str) -> None:
         with self.lock:
@@ -487,6 +522,7 @@ class RuntimeService:
             if job.status == QUEUED:
                 self.engine.cancel_job(job)
             job.deleted = True
+            self._visible_jobs -= 1
 
     def update_tags(self, job_id: str, tags: Any) -> None:
         with self.lock:
@@ -501,6 +537,7 @@ class RuntimeService:
                 return None
             if job.result_text is None:
                 job.result_text = self._result_text(job)
+                job.compact()
             text = job.result_text
             if job.private:  # IBM serves a private job's result once, then deletes it
                 job.result_text, job.result_deleted = None, True
@@ -532,20 +569,7 @@ class RuntimeService:
     # -- instance --------------------------------------------------------------------------------
 
     def _usage_consumed(self) -> float:
-        since = self.now - USAGE_WINDOW
-        total = 0.0
-        dedicated: set[str] = set()
-        for session in self.engine.sessions.values():
-            if session.mode == DEDICATED and not session.job_mode and session.started_at is not None:
-                dedicated.add(session.id)
-                if session.closed_at is None or session.closed_at >= since:
-                    total += session.elapsed_time(self.now) or 0.0
-        for job in self.engine.jobs.values():
-            if job.background or job.session_id in dedicated:
-                continue
-            if job.finished_at is None or job.finished_at >= since:
-                total += job.qpu_seconds(self.now)
-        return round(total, 3)
+        return self.engine.usage.consumed(self.now, self.now - USAGE_WINDOW)
 
     def usage(self) -> dict[str, Any]:
         with self.lock:
@@ -574,10 +598,26 @@ class RuntimeService:
             return self.timeline.entries(subjects, self.now)
 
 
-def _positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 1:
-        raise errors.validation_error(f"{name} must be a positive number of seconds.")
-    return int(value)
+def _max_ttl(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value > MAX_SECONDS:
+        return MAX_SECONDS  # capped at the plan's limit right after, like any too-long max_ttl
+    return positive_int_seconds(value, "max_ttl")
+
+
+def _estimate(seconds: float) -> float:
+    """IBM's duration estimate, kept finite: an absurd option (a huge rep_delay) cannot break time."""
+    if not math.isfinite(seconds) or seconds < 0:
+        raise errors.validation_error("the job's options give no finite duration estimate.")
+    return round(min(seconds, float(MAX_SECONDS)), 3)
+
+
+def _job_fields(private: Any, log_level: Any, runtime: Any, calibration_id: Any) -> dict[str, Any]:
+    return {
+        "private": boolean(False if private is None else private, "private"),
+        "log_level": optional_string(log_level, "log_level", max_length=16) or "WARNING",
+        "runtime": optional_string(runtime, "runtime") or "",
+        "calibration_id": optional_string(calibration_id, "calibration_id"),
+    }
 
 
 def _tags(tags: Any) -> list[str]:
