@@ -21,10 +21,10 @@ from fakeqpu import real
 from fakeqpu.divergence import record
 from fakeqpu.guard import RealTrafficGuard
 from fakeqpu.options import OptionError, RuntimeOptions
-from fakeqpu.serving import FakeServer, serve
 
 if TYPE_CHECKING:  # fakeqpu.mock pulls in qiskit: imported by the first fixture, not by plugin loading
     from fakeqpu.mock import FakeRuntime
+    from fakeqpu.serving import FakeServer
 
 MARKER = "fakeqpu"
 
@@ -223,7 +223,7 @@ def _budget_and_leftovers(runtime: FakeRuntime) -> list[str]:
     return problems
 
 
-_RUNTIME = pytest.StashKey[FakeRuntime]()
+_RUNTIME = pytest.StashKey["FakeRuntime"]()
 _USAGE = pytest.StashKey[tuple[int, int, float]]()
 _PROPERTY = "fakeqpu_usage"  # on each teardown report: travels from xdist workers to the controller
 
@@ -377,6 +377,8 @@ def fakeqpu_server(request: pytest.FixtureRequest) -> Iterator[FakeServer]:
     """
     if real.real_mode(request.config) is not None:
         pytest.skip(real.MODEL_SKIP)
+    from fakeqpu.serving import serve
+
     with serve(**request.config.stash.get(_BASE, {})) as server:
         yield server
 
