@@ -124,6 +124,7 @@ class RuntimeService:
             self.mock_backends[mock.name] = BackendState(mock, self.engine.qpus[mock.name])
         self._background_count = 0
         self._visible_jobs = 0  # jobs a listing shows: neither deleted nor background
+        self._mock_jobs = 0  # dry-run jobs: hidden from a listing without include_mocks
 
     # -- time ----------------------------------------------------------------------------------
 
@@ -409,6 +410,7 @@ class RuntimeService:
                 raise errors.injected(refused.code, refused.message, refused.solution)
             self.engine.submit(job)
             self._visible_jobs += 1
+            self._mock_jobs += is_mock(job.backend_name)
             return job
 
     def _session_for_job(self, session_id: Any, backend: str) -> Session | None:
@@ -488,7 +490,13 @@ class RuntimeService:
         """
         with self.lock:
             self.sync()
-            if query == JobFilter(limit=query.limit, offset=query.offset, descending=query.descending):
+            unfiltered = JobFilter(
+                limit=query.limit,
+                offset=query.offset,
+                descending=query.descending,
+                include_mocks=query.include_mocks,
+            )
+            if query == unfiltered and (query.include_mocks or not self._mock_jobs):
                 return self._page_of_all(query), self._visible_jobs
             if query.session_id is not None:
                 candidates: Sequence[Job] = self.engine.jobs_by_session.get(query.session_id, [])
