@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import requests
 
 from fakeqpu.cost_guard import CostGuardRefusal, CostLimits, Vetted, vet_job, vet_session
-from fakeqpu.transport import IBM_URL
+from fakeqpu.transport import ibm_url
 
 _CREATE = re.compile(r"^/api/v\d+/(?P<what>jobs|sessions)/?$")
 FUNCTION = "function"
@@ -154,7 +154,7 @@ class RealTraffic:
 
 
 def _creation_kind(request: requests.PreparedRequest) -> str | None:
-    if (request.method or "").upper() != "POST" or not IBM_URL.match(request.url or ""):
+    if (request.method or "").upper() != "POST" or not ibm_url(request.url or ""):
         return None
     match = _CREATE.match(urlsplit(request.url or "").path)
     if match is None:

@@ -19,13 +19,8 @@ from fakeqpu.service.runtime import RuntimeService
 
 log = logging.getLogger("fakeqpu")
 
-IBM_HOST = re.compile(r"(^|\.)ibm\.com$")
 _RUNTIME_HOST = re.compile(r"(^|\.)quantum\.(test\.)?cloud\.ibm\.com$")
 _RUNTIME_PREFIX = "/api/v1"
-
-
-def is_ibm_host(host: str) -> bool:
-    return bool(IBM_HOST.search(host.lower()))
 
 
 class FakeIbmCloud:

@@ -17,7 +17,7 @@ class Request:
 
     @property
     def host(self) -> str:
-        return (urlsplit(self.url).hostname or "").lower()
+        return (urlsplit(self.url).hostname or "").rstrip(".").lower()  # "host." is the same host
 
     @property
     def path(self) -> str:
@@ -47,6 +47,13 @@ class Response:
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    # Set: no answer at all, the transport raises this in the client instead (a dropped connection, a
+    # timeout). A builtin ConnectionError or TimeoutError becomes the HTTP library's own.
+    error: BaseException | None = None
+
+    @staticmethod
+    def raising(error: BaseException) -> Response:
+        return Response(0, error=error)
 
     @staticmethod
     def json(payload: Any, status: int = 200) -> Response:
