@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from fakeqpu.api.app import FakeIbmCloud
+from fakeqpu.api.cloud_api import WELL_FORMED_CRN, crn_for_name
 from fakeqpu.clock import Clock
 from fakeqpu.options import RuntimeOptions
 from fakeqpu.service.plans import get_plan
@@ -59,15 +60,18 @@ class FakeRuntime:
         self.options = options
         self.clock = Clock(options.start)
         plan = get_plan(options.plan, interactive_ttl=options.interactive_ttl, max_ttl=options.max_ttl)
+        self.crn, self.instance_name = _pinned(options.instance)
         self.model = RuntimeService(
-            instance=Instance(CRN, INSTANCE_NAME, plan),
+            instance=Instance(self.crn, self.instance_name, plan),
             backends=options.backends,
             now=self.clock.now,
             seed=options.seed,
             job_duration=options.job_duration,
             open_plan_sessions=options.open_plan_sessions,
         )
-        self.app = FakeIbmCloud(self.model, plan_id=f"fakeqpu-plan-{plan.name}")
+        self.app = FakeIbmCloud(
+            self.model, plan_id=f"fakeqpu-plan-{plan.name}", pinned=options.instance is not None
+        )
         self._interceptor = Interceptor(self.app.handle)
         self._saved_env: dict[str, str | None] = {}
         for backend, count in (options.background_jobs or {}).items():
@@ -107,7 +111,7 @@ class FakeRuntime:
         wanted: dict[str, str | None] = {name: None for name in _CLEARED_ENV}
         wanted.update(
             QISKIT_IBM_TOKEN=TOKEN,
-            QISKIT_IBM_INSTANCE=CRN,
+            QISKIT_IBM_INSTANCE=self.crn,
             QISKIT_IBM_CHANNEL="ibm_quantum_platform",
             USAGE_DATA_OPT_OUT="True",
         )
@@ -135,7 +139,7 @@ class FakeRuntime:
         if not self.active or kwargs:
             kwargs.setdefault("channel", "ibm_quantum_platform")
             kwargs.setdefault("token", TOKEN)
-            kwargs.setdefault("instance", CRN)
+            kwargs.setdefault("instance", self.crn)
         return QiskitRuntimeService(**kwargs)  # bare: the account comes from the environment set at start
 
     # -- control -----------------------------------------------------------------------------------
@@ -158,6 +162,15 @@ class FakeRuntime:
     @property
     def requests_served(self) -> int:
         return self.app.requests_served
+
+
+def _pinned(instance: str | None) -> tuple[str, str]:
+    """The fake's own instance: fakeqpu's, or the one `instance=` pins (a CRN, or a name)."""
+    if instance is None:
+        return CRN, INSTANCE_NAME
+    if WELL_FORMED_CRN.match(instance):
+        return instance, INSTANCE_NAME
+    return crn_for_name(CRN, instance), instance
 
 
 class _MockRuntime:
@@ -188,7 +201,7 @@ def mock_runtime(**options: Any) -> _MockRuntime:
     """A fake IBM Quantum Platform for the duration of a `with` block or a decorated function.
 
     Options (all optional): plan, open_plan_sessions, backends, job_duration, seed, start,
-    interactive_ttl, max_ttl, background_jobs. An unknown option raises `OptionError` at once.
+    interactive_ttl, max_ttl, background_jobs, instance. An unknown option raises `OptionError` at once.
     """
     return _MockRuntime(RuntimeOptions.from_kwargs(options))
 

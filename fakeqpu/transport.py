@@ -23,6 +23,7 @@ import functools
 import http
 import inspect
 import io
+import sys
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -99,6 +100,29 @@ _STACK: list[Interceptor] = []  # started interceptors, innermost last
 _LAST_RESORT: list[Interceptor] = []
 
 
+def client_instance() -> str | None:
+    """The instance (CRN or name) of the qiskit-ibm-runtime `Account` whose instances are being listed.
+
+    Read, not patched: the fake answers in the client's own call stack, so the frame of the client's
+    `Account.list_instances` (every release 0.40–0.51) is above this one, and its account says which
+    instance the application configured. Global Search is asked only for "the account's instances";
+    with this, the fake's account has the one the application asked for (docs/fidelity.md).
+    """
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "list_instances":
+            owner = frame.f_locals.get("self")
+            instance = getattr(owner, "instance", None)
+            if type(owner).__module__.startswith("qiskit_ibm_runtime.") and isinstance(instance, str):
+                return instance
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
+
+
+def _hint(url: str) -> str | None:
+    return client_instance() if "global-search" in url.lower() else None
+
+
 def _answering(url: Any) -> Interceptor | None:
     if not ibm_url(url if isinstance(url, str | bytes) else str(url)):
         return None
@@ -136,7 +160,8 @@ def _requests_exception(error: BaseException) -> BaseException:
 def _answer_requests(
     interceptor: Interceptor, prepared: requests.PreparedRequest, stream: bool, kwargs: dict[str, Any]
 ) -> requests.Response:
-    ours = Request.build(prepared.method or "GET", prepared.url or "", prepared.headers, _body(prepared.body))
+    url = prepared.url or ""
+    ours = Request.build(prepared.method or "GET", url, prepared.headers, _body(prepared.body), _hint(url))
     response = interceptor.handle(ours)
     if response.error is not None:
         raise _requests_exception(response.error) from response.error
@@ -167,7 +192,9 @@ def _patched_request(original: Callable[..., Any]) -> Callable[..., Any]:
     signature = inspect.signature(original)
 
     @functools.wraps(original)
-    def request(session: requests.Session, method: str | bytes, url: str | bytes, *args: Any, **kw: Any) -> Any:
+    def request(
+        session: requests.Session, method: str | bytes, url: str | bytes, *args: Any, **kw: Any
+    ) -> Any:
         interceptor = _answering(url)
         if interceptor is None:
             return original(session, method, url, *args, **kw)
@@ -223,7 +250,8 @@ def _httpx_response(httpx: Any, request: Any, response: Response) -> Any:
 
 
 def _ours(request: Any, body: bytes) -> Request:
-    return Request.build(request.method, str(request.url), dict(request.headers), body)
+    url = str(request.url)
+    return Request.build(request.method, url, dict(request.headers), body, _hint(url))
 
 
 def _patched_httpx_send(httpx: Any, original: Callable[..., Any]) -> Callable[..., Any]:

@@ -14,6 +14,7 @@ from fakeqpu.api.cloud_api import CloudApi
 from fakeqpu.api.errors import envelope, error_response
 from fakeqpu.api.http import Request, Response
 from fakeqpu.api.runtime_api import RuntimeApi
+from fakeqpu.service import errors
 from fakeqpu.service.errors import ServiceError
 from fakeqpu.service.runtime import RuntimeService
 
@@ -24,10 +25,10 @@ _RUNTIME_PREFIX = "/api/v1"
 
 
 class FakeIbmCloud:
-    def __init__(self, service: RuntimeService, plan_id: str) -> None:
+    def __init__(self, service: RuntimeService, plan_id: str, pinned: bool = False) -> None:
         self.service = service
         self.runtime = RuntimeApi(service)
-        self.cloud = CloudApi(service, plan_id)
+        self.cloud = CloudApi(service, plan_id, pinned=pinned)
         self.requests_served = 0
 
     def handle(self, request: Request) -> Response:
@@ -70,7 +71,11 @@ class FakeIbmCloud:
                 return self._not_found(request)
             message = f"Method {request.method} is not allowed on {path}."
             return envelope(405, 1208, message, "", self.service.trace_id())
-        self.runtime.check_auth(request, self.cloud.token_is_ours(request.header("authorization")))
+        if not self.cloud.token_is_ours(request.header("authorization")):
+            raise errors.not_authorized()
+        crn = request.header("service-crn")
+        if not self.cloud.serves(crn):
+            raise errors.instance_not_found(crn or "(none)")
         self.service.sync()
         return match.handler(request, **match.params)
 

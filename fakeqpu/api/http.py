@@ -14,6 +14,9 @@ class Request:
     url: str
     headers: dict[str, str]  # keys lower-cased
     body: bytes = b""
+    # The instance (CRN or name) the client's account is being resolved for, when the transport can
+    # tell (in process: see transport.client_instance); None otherwise.
+    instance_hint: str | None = None
 
     @property
     def host(self) -> str:
@@ -35,10 +38,16 @@ class Request:
         return self.headers.get(name.lower())
 
     @staticmethod
-    def build(method: str, url: str, headers: Any, body: bytes | str | None) -> Request:
+    def build(
+        method: str, url: str, headers: Any, body: bytes | str | None, instance_hint: str | None = None
+    ) -> Request:
         raw = body.encode() if isinstance(body, str) else (body or b"")
         return Request(
-            method.upper(), url, {str(k).lower(): str(v) for k, v in dict(headers or {}).items()}, raw
+            method.upper(),
+            url,
+            {str(k).lower(): str(v) for k, v in dict(headers or {}).items()},
+            raw,
+            instance_hint,
         )
 
 

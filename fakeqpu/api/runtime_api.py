@@ -14,7 +14,23 @@ from fakeqpu.api.router import Router
 from fakeqpu.service import errors
 from fakeqpu.service.runtime import JobFilter, RuntimeService
 
-API_VERSIONS = [{"version": "2026-04-15", "status": "supported"}]
+# The API versions the fake answers (`IBM-API-Version`, sent by every client release). The service is
+# version-free; only the shape of an answer follows the version (docs/fidelity.md, client versions).
+API_VERSIONS = [
+    {"version": "2024-01-01", "status": "deprecated"},  # qiskit-ibm-runtime 0.40 and older
+    {"version": "2025-01-01", "status": "deprecated"},
+    {"version": "2025-05-01", "status": "supported"},  # 0.41 to 0.47
+    {"version": "2026-04-15", "status": "supported"},  # 0.48 and newer
+]
+LATEST_API_VERSION = API_VERSIONS[-1]["version"]
+# From this version on `GET /backends` lists devices as objects; before it, as names (the 0.40 client).
+DEVICE_OBJECTS_SINCE = "2025-05-01"
+
+
+def api_version(request: Request) -> str:
+    """The client's `IBM-API-Version`; the latest when it sends none or one of another form."""
+    raw = (request.header("ibm-api-version") or "").strip()
+    return raw if len(raw) == 10 and raw[4] == raw[7] == "-" else LATEST_API_VERSION
 MAX_LIST_LIMIT = 200
 
 
@@ -62,13 +78,6 @@ class RuntimeApi:
         r("POST", "/jobs/{job_id}/cancel", self.cancel_job)
         r("PUT", "/jobs/{job_id}/tags", self.update_tags)
 
-    def check_auth(self, request: Request, token_valid: bool) -> None:
-        if not token_valid:
-            raise errors.not_authorized()
-        crn = request.header("service-crn")
-        if crn != self.service.instance.crn:
-            raise errors.instance_not_found(crn or "(none)")
-
     # -- misc ----------------------------------------------------------------------------------
 
     def versions(self, request: Request) -> Response:
@@ -105,6 +114,8 @@ class RuntimeApi:
     # -- backends --------------------------------------------------------------------------------
 
     def list_backends(self, request: Request) -> Response:
+        if api_version(request) < DEVICE_OBJECTS_SINCE:
+            return Response.json({"devices": list(self.service.backends)})
         devices = [
             wire.device_body(state, self.service.queue_length(name))
             for name, state in self.service.backends.items()
