@@ -59,20 +59,43 @@ def env_key(version: str) -> str:
 
 
 def environment(version: str, wheel: Path) -> Path:
-    """`.matrix/<version>` with this wheel installed: built once, its dependencies kept while the key holds."""
+    """`.matrix/<version>` with this wheel: built once, dependencies kept while the key holds."""
     home = ROOT / ".matrix" / version
     python = home / "bin" / "python"
     stamp = home / ".fakeqpu-key"
     constraints = ROOT / ".matrix" / "build-constraints.txt"
     constraints.write_text(BUILD_CONSTRAINTS)
-    base = [uv(), "pip", "install", "--quiet", "--python", str(python), "--build-constraint", str(constraints)]
-    wanted = [f"fakeqpu[test] @ {wheel.as_uri()}", f"qiskit-ibm-runtime=={version}", f"quantum-app[test] @ {(ROOT / 'downstream').as_uri()}"]
+    base = [
+        uv(),
+        "pip",
+        "install",
+        "--quiet",
+        "--python",
+        str(python),
+        "--build-constraint",
+        str(constraints),
+    ]
+    wanted = [
+        f"fakeqpu[test] @ {wheel.as_uri()}",
+        f"qiskit-ibm-runtime=={version}",
+        f"quantum-app[test] @ {(ROOT / 'downstream').as_uri()}",
+    ]
     if not (python.exists() and stamp.exists() and stamp.read_text() == env_key(version)):
         run([uv(), "venv", "--quiet", "--clear", "--python", sys.executable, str(home)])
         run([*base, *wanted])
         stamp.write_text(env_key(version))
     else:  # same dependencies: only this checkout's code is new
-        run([*base, "--no-deps", "--reinstall-package", "fakeqpu", "--reinstall-package", "quantum-app", *wanted])
+        run(
+            [
+                *base,
+                "--no-deps",
+                "--reinstall-package",
+                "fakeqpu",
+                "--reinstall-package",
+                "quantum-app",
+                *wanted,
+            ]
+        )
     return python
 
 
@@ -123,7 +146,9 @@ def main() -> int:
     print("|---|---|---|---|---|")
     for version, total, seconds, _ in rows:
         failed = total.get("failed", 0) + total.get("error", 0)
-        print(f"| {version} | {total.get('passed', 0)} | {total.get('skipped', 0)} | {failed} | {seconds:.0f} |")
+        print(
+            f"| {version} | {total.get('passed', 0)} | {total.get('skipped', 0)} | {failed} | {seconds:.0f} |"
+        )
     print(f"\nmatrix wall time: {time.monotonic() - started:.0f} s", flush=True)
     return 1 if any(code for *_, code in rows) else 0
 

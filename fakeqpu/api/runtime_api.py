@@ -23,14 +23,20 @@ API_VERSIONS = [
     {"version": "2026-04-15", "status": "supported"},  # 0.48 and newer
 ]
 LATEST_API_VERSION = API_VERSIONS[-1]["version"]
-# From this version on `GET /backends` lists devices as objects; before it, as names (the 0.40 client).
+# From this version on `GET /backends` lists devices as objects, and a sampler result's execution
+# spans are typed `ExecutionSpans`; before it, devices are names and spans `ExecutionSpanCollection`
+# (what the 0.40 client, sending 2024-01-01, reads).
 DEVICE_OBJECTS_SINCE = "2025-05-01"
+_SPANS_TYPE = '"__type__": "ExecutionSpans"'
+_OLD_SPANS_TYPE = '"__type__": "ExecutionSpanCollection"'
 
 
 def api_version(request: Request) -> str:
     """The client's `IBM-API-Version`; the latest when it sends none or one of another form."""
     raw = (request.header("ibm-api-version") or "").strip()
     return raw if len(raw) == 10 and raw[4] == raw[7] == "-" else LATEST_API_VERSION
+
+
 MAX_LIST_LIMIT = 200
 
 
@@ -213,6 +219,8 @@ class RuntimeApi:
         text = self.service.job_result_text(job_id)
         if text is None:
             return Response.empty(204)
+        if api_version(request) < DEVICE_OBJECTS_SINCE:
+            text = text.replace(_SPANS_TYPE, _OLD_SPANS_TYPE)
         return Response.text(text, content_type="application/json" if text.startswith("{") else "text/plain")
 
     def job_logs(self, request: Request, job_id: str) -> Response:

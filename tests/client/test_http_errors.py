@@ -59,7 +59,9 @@ def test_with_a_pinned_instance_another_is_404(headers):
 
 
 def test_a_malformed_instance_is_404(headers):
-    assert_envelope(requests.get(f"{BASE}/backends", headers=dict(headers, **{"Service-CRN": "x"}), timeout=5), 404, 1279)
+    assert_envelope(
+        requests.get(f"{BASE}/backends", headers=dict(headers, **{"Service-CRN": "x"}), timeout=5), 404, 1279
+    )
 
 
 def test_any_well_formed_instance_is_served(headers):

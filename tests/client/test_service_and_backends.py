@@ -17,7 +17,7 @@ from fakeqpu.backend_data import DEFAULT_FLEET, available_backends
 def test_bare_constructor_uses_the_fake_account(fake_runtime):
     service = QiskitRuntimeService()
     assert service.active_account()["token"] == fake_runtime.token
-    assert service.active_instance() == fake_runtime.crn
+    assert service.active_account()["instance"] == fake_runtime.crn
     instances = service.instances()
     assert [i["crn"] for i in instances] == [fake_runtime.crn]
     assert instances[0]["plan"] == "premium"
@@ -26,13 +26,13 @@ def test_bare_constructor_uses_the_fake_account(fake_runtime):
 
 def test_explicit_token_without_instance_selects_the_fake_instance(fake_runtime):
     service = QiskitRuntimeService(channel="ibm_quantum_platform", token="anything", instance="auto")
-    assert service.active_instance() == fake_runtime.crn
+    assert service.active_account()["instance"] == fake_runtime.crn
 
 
 def test_any_well_formed_instance_is_the_accounts(fake_runtime):
     other = "crn:v1:bluemix:public:quantum-computing:us-east:a/123:456::"
     service = QiskitRuntimeService(channel="ibm_quantum_platform", token="t", instance=other)
-    assert service.active_instance() == other
+    assert service.active_account()["instance"] == other
     assert [b.name for b in service.backends()] == list(fake_runtime.options.backends)
 
 
@@ -42,13 +42,15 @@ def test_a_pinned_instance_is_the_only_one_the_account_can_see(fake_runtime):
     other = "crn:v1:bluemix:public:quantum-computing:us-east:a/123:456::"
     with pytest.raises(IBMInputValueError, match="does not have access"):
         QiskitRuntimeService(channel="ibm_quantum_platform", token="t", instance=other)
-    assert QiskitRuntimeService(channel="ibm_quantum_platform", token="t", instance=fake_runtime.crn).backends()
+    assert QiskitRuntimeService(
+        channel="ibm_quantum_platform", token="t", instance=fake_runtime.crn
+    ).backends()
 
 
 @pytest.mark.fakeqpu(instance="lab-instance")
 def test_a_pinned_instance_name(fake_runtime):
     service = QiskitRuntimeService(channel="ibm_quantum_platform", token="t", instance="lab-instance")
-    assert service.active_instance() == fake_runtime.crn
+    assert service.active_account()["instance"] == fake_runtime.crn
     assert [i["name"] for i in service.instances()] == ["lab-instance"]
 
 

@@ -48,7 +48,7 @@ class RawApi:
 
     def __init__(self, service: Any) -> None:
         account = service.active_account()
-        crn = service.active_instance()
+        crn = service.active_account()["instance"]
         self.base = default_runtime_url_resolver(account["url"], crn, bool(account.get("private_endpoint")))
         iam = os.environ.get("IAM_URL") or "https://iam.cloud.ibm.com"
         token = requests.post(

@@ -31,6 +31,7 @@ pytestmark = pytest.mark.contract
 
 @pytest.mark.contract(fidelity="Sessions: POST /sessions creates a session in state open; ids are UUIDs")
 @pytest.mark.parametrize(("kind", "mode", "interactive"), [(Session, "dedicated", 60), (Batch, "batch", 1)])
+@pytest.mark.min_client("0.51", reason="Session.details() returns timestamps from 0.51")
 def test_session_details_fields(fake_backend, contract_record, kind, mode, interactive):
     with kind(backend=fake_backend, max_time=MAX_TIME) as session:
         details = session.details()

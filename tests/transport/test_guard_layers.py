@@ -66,7 +66,9 @@ def test_a_proxy_tunnel_to_ibm_is_refused(below):
         connection.set_tunnel("quantum.cloud.ibm.com", 443)
 
 
-@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "example.com", "ibm.com.example.org", "notibm.com"])
+@pytest.mark.parametrize(
+    "host", ["localhost", "127.0.0.1", "example.com", "ibm.com.example.org", "notibm.com"]
+)
 def test_other_names_go_on_below(below, host):
     with pytest.raises(Reached):
         socket.getaddrinfo(host, 80)
