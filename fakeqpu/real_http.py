@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from fakeqpu import transport
 from fakeqpu.cost_guard import CostGuardRefusal, CostLimits, Vetted, vet_job, vet_session
 from fakeqpu.transport import ibm_url
 
@@ -70,8 +71,14 @@ class RealTraffic:
 
         self._original = original
         setattr(requests.Session, "send", send)  # noqa: B010 (mypy: no assigning to a method)
+        transport.REQUESTS_WRAPPERS.append(self._wrapper)
+
+    def _wrapper(self, send: Callable[..., Any], session: Any, request: Any, **kwargs: Any) -> Any:
+        return self._send(send, session, request, **kwargs)
 
     def uninstall(self) -> None:
+        if self._wrapper in transport.REQUESTS_WRAPPERS:
+            transport.REQUESTS_WRAPPERS.remove(self._wrapper)
         if self._original is not None:
             setattr(requests.Session, "send", self._original)  # noqa: B010
             self._original = None

@@ -95,6 +95,13 @@ class Interceptor:
         return self._handler(request)
 
 
+# Wrappers around every answered `requests` call, outermost first: `wrapper(send, session, prepared,
+# **kwargs)` where `send(session, prepared, **kwargs)` answers. Real mode's cost guard (real_http.py)
+# holds every request it lets through `Session.send`; a fake answering above that (a stand-in for
+# IBM in real mode's tests) goes through the same wrappers, so the cost guard still sees it.
+RequestsWrapper = Callable[..., requests.Response]
+REQUESTS_WRAPPERS: list[RequestsWrapper] = []
+
 _LOCK = threading.RLock()
 _STACK: list[Interceptor] = []  # started interceptors, innermost last
 _LAST_RESORT: list[Interceptor] = []
@@ -158,6 +165,22 @@ def _requests_exception(error: BaseException) -> BaseException:
 
 
 def _answer_requests(
+    interceptor: Interceptor,
+    session: requests.Session,
+    prepared: requests.PreparedRequest,
+    stream: bool,
+    kwargs: dict[str, Any],
+) -> requests.Response:
+    def answer(session: requests.Session, prepared: requests.PreparedRequest, **kw: Any) -> requests.Response:
+        return _answer(interceptor, prepared, stream, kw)
+
+    send: Callable[..., requests.Response] = answer
+    for wrapper in reversed(REQUESTS_WRAPPERS):
+        send = functools.partial(wrapper, send)
+    return send(session, prepared, **kwargs)
+
+
+def _answer(
     interceptor: Interceptor, prepared: requests.PreparedRequest, stream: bool, kwargs: dict[str, Any]
 ) -> requests.Response:
     url = prepared.url or ""
@@ -215,7 +238,9 @@ def _patched_request(original: Callable[..., Any]) -> Callable[..., Any]:
             )
         )
         stream = a.get("stream")
-        return _answer_requests(interceptor, prepared, session.stream if stream is None else stream, {})
+        return _answer_requests(
+            interceptor, session, prepared, session.stream if stream is None else stream, {}
+        )
 
     return request
 
@@ -227,7 +252,9 @@ def _patched_send(original: Callable[..., Any]) -> Callable[..., Any]:
         if interceptor is None or not isinstance(request, requests.PreparedRequest):
             return original(session, request, **kwargs)
         stream = kwargs.get("stream")
-        return _answer_requests(interceptor, request, session.stream if stream is None else stream, kwargs)
+        return _answer_requests(
+            interceptor, session, request, session.stream if stream is None else stream, kwargs
+        )
 
     return send
 

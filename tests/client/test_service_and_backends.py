@@ -24,9 +24,10 @@ def test_bare_constructor_uses_the_fake_account(fake_runtime):
     assert instances[0]["pricing_type"] == "subscription"
 
 
+@pytest.mark.min_client("0.41", reason="active_instance() and instance='auto' arrive after 0.40")
 def test_explicit_token_without_instance_selects_the_fake_instance(fake_runtime):
     service = QiskitRuntimeService(channel="ibm_quantum_platform", token="anything", instance="auto")
-    assert service.active_account()["instance"] == fake_runtime.crn
+    assert service.active_instance() == fake_runtime.crn
 
 
 def test_any_well_formed_instance_is_the_accounts(fake_runtime):
