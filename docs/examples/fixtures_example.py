@@ -75,6 +75,7 @@ class TestWithAShorterSession:
         assert fake_session.details()["max_time"] == 600
 
 
+@pytest.mark.min_client("0.48", reason="ibm_kingston's snapshot ships from 0.48")
 class TestOnAnotherBackend:
     @pytest.fixture
     def fake_backend(self, fake_service):  # fake_session, fake_batch build on this one
@@ -84,6 +85,7 @@ class TestOnAnotherBackend:
         assert fake_session.backend() == "ibm_kingston"
 
 
+@pytest.mark.min_client("0.48", reason="ibm_kingston's snapshot ships from 0.48")
 def test_least_busy_on_a_fresh_service(fake_runtime):
     fake_runtime.add_background_load("ibm_torino", jobs=3)  # one runs, two wait
     fake_runtime.set_backend_status("ibm_fez", "paused", "calibration")

@@ -47,7 +47,7 @@ class CloudApi:
 
     def instances(self, wanted: str | None) -> list[AccountInstance]:
         own = AccountInstance(self.service.instance.crn, self.service.instance.name)
-        if self.pinned or not wanted or wanted in (own.crn, own.name):
+        if self.pinned or not wanted or wanted in (own.crn, own.name, "auto"):  # "auto": the client picks
             return [own]
         if WELL_FORMED_CRN.match(wanted):
             return [own, AccountInstance(wanted, wanted.split(":")[7] or "instance")]

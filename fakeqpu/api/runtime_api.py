@@ -29,6 +29,9 @@ LATEST_API_VERSION = API_VERSIONS[-1]["version"]
 DEVICE_OBJECTS_SINCE = "2025-05-01"
 _SPANS_TYPE = '"__type__": "ExecutionSpans"'
 _OLD_SPANS_TYPE = '"__type__": "ExecutionSpanCollection"'
+# Before this version a job's usage is `usage.quantum_seconds` (what clients up to 0.47 read); from
+# it, `usage.qpu_charge_time_seconds`.
+CHARGE_TIME_SINCE = "2026-04-15"
 
 
 def api_version(request: Request) -> str:
@@ -229,7 +232,11 @@ class RuntimeApi:
     def job_metrics(self, request: Request, job_id: str) -> Response:
         with self.service.lock:
             job = self.service.job(job_id)
-            return Response.json(wire.job_metrics(job, self.service.now))
+            body = wire.job_metrics(job, self.service.now)
+        if api_version(request) < CHARGE_TIME_SINCE:
+            usage = body["usage"]
+            usage["quantum_seconds"] = usage.pop("qpu_charge_time_seconds")
+        return Response.json(body)
 
     def cancel_job(self, request: Request, job_id: str) -> Response:
         self.service.cancel_job(job_id)

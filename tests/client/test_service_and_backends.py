@@ -38,6 +38,7 @@ def test_any_well_formed_instance_is_the_accounts(fake_runtime):
 
 
 @pytest.mark.fakeqpu(instance="crn:v1:bluemix:public:quantum-computing:us-east:a/123:pinned::")
+@pytest.mark.min_client("0.41", reason="0.40 does not check an explicit instance against the account's list")
 def test_a_pinned_instance_is_the_only_one_the_account_can_see(fake_runtime):
     assert fake_runtime.crn.endswith(":pinned::")
     other = "crn:v1:bluemix:public:quantum-computing:us-east:a/123:456::"
@@ -68,6 +69,7 @@ def test_backend_by_name_and_unknown_backend(fake_service):
         fake_service.backend("ibm_nowhere")
 
 
+@pytest.mark.min_client("0.48", reason="ibm_kingston's snapshot ships from 0.48")
 def test_least_busy_follows_queue_length(fake_runtime, fake_service):
     assert fake_service.least_busy(operational=True, simulator=False).name == "ibm_torino"
     fake_runtime.add_background_load("ibm_torino", jobs=3)

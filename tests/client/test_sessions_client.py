@@ -22,6 +22,7 @@ def test_details_fill_every_field(fake_session, fake_backend):
     assert len(details["id"]) == 36
 
 
+@pytest.mark.min_client("0.51", reason="Session.details() returns timestamps from 0.51")
 @pytest.mark.fakeqpu(job_duration=5)
 def test_status_words_through_a_whole_life(fake_backend, qpu_clock, bell):
     session = Session(backend=fake_backend, max_time="10m")

@@ -64,6 +64,7 @@ def test_close_without_jobs_closes_at_once(fake_backend, raw, contract_record):
     assert states(wire) == ["open", "closed"]
 
 
+@pytest.mark.min_client("0.51", reason="Session.details() returns timestamps from 0.51")
 @pytest.mark.contract(fidelity="Sessions: open → active when the first job starts; status words")
 def test_a_session_through_one_job(fake_session, bell, raw, contract_record):
     assert fake_session.status() == PENDING

@@ -181,14 +181,19 @@ GUARDED = """
         crn = "crn:v1:bluemix:public:quantum-computing:us-east:a/1:2::"
         with pytest.raises(InvalidAccountError) as info:
             QiskitRuntimeService(channel="ibm_quantum_platform", token="t", instance=crn)
-        assert isinstance(info.value.__cause__, RealIbmRequestBlocked)
-        assert "iam.cloud.ibm.com" in str(info.value.__cause__)
+        chain, error = [], info.value
+        while error is not None:  # how deep the client nests it depends on its release
+            chain.append(error)
+            error = error.__cause__ or error.__context__
+        blocked = [e for e in chain if isinstance(e, RealIbmRequestBlocked)]
+        assert blocked and "iam.cloud.ibm.com" in str(blocked[0])
 
     def test_fake_still_answers(fake_service):
         assert fake_service.backends()
 """
 
 
+@pytest.mark.min_client("0.41", reason="0.40 builds a service with an explicit instance without calling IAM")
 def test_the_guard_blocks_ibm_hosts_that_no_fake_answers(pytester):
     pytester.makepyfile(GUARDED)
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=4)
