@@ -14,6 +14,7 @@ import fakeqpu
 from fakeqpu.backend_data import DEFAULT_FLEET, available_backends
 
 
+@pytest.mark.min_client("0.41", reason="0.40's instances() has no pricing_type")
 def test_bare_constructor_uses_the_fake_account(fake_runtime):
     service = QiskitRuntimeService()
     assert service.active_account()["token"] == fake_runtime.token
