@@ -25,7 +25,7 @@ def test_bare_constructor_uses_the_fake_account(fake_runtime):
     assert instances[0]["pricing_type"] == "subscription"
 
 
-@pytest.mark.min_client("0.41", reason="active_instance() and instance='auto' arrive after 0.40")
+@pytest.mark.min_client("0.48", reason="0.45 and older take instance='auto' for an instance name")
 def test_explicit_token_without_instance_selects_the_fake_instance(fake_runtime):
     service = QiskitRuntimeService(channel="ibm_quantum_platform", token="anything", instance="auto")
     assert service.active_instance() == fake_runtime.crn
