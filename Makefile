@@ -3,39 +3,44 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The external acceptance suite, run when it exists beside the checkout (as in CI).
 ACCEPTANCE ?= ../shared/acceptance
+ACCEPTANCE_HERE := $(wildcard $(ACCEPTANCE))
+NO_ACCEPTANCE := echo "$(ACCEPTANCE) does not exist here: the acceptance suite is not run"
 PYTEST := $(PY) -m pytest -c pyproject.toml --rootdir=.
 WORKERS ?= 2
-# Acceptance tests that are wrong about the real service, with the evidence in docs/fidelity.md
-# ("Where the acceptance suite disagrees with IBM"). Deselected by name, never silently.
-ACCEPTANCE_WRONG := \
-	--deselect test_seed_sessions.py::test_session_class_runs_sampler_and_estimator_then_closes
 
-.PHONY: demo test test-project test-acceptance acceptance-all lint typecheck bench clean
+.PHONY: demo test ci matrix test-project test-acceptance lint typecheck bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,ci]'
 	touch $(STAMP)
 
 demo: $(STAMP)
 	$(PY) -m fakeqpu.demo
 
 test: $(STAMP) lint typecheck
-	$(PYTEST) -n $(WORKERS) tests docs $(ACCEPTANCE) $(ACCEPTANCE_WRONG)
+	@test -d $(ACCEPTANCE) || $(NO_ACCEPTANCE)
+	$(PYTEST) -n $(WORKERS) tests docs $(ACCEPTANCE_HERE)
+
+# Every supported qiskit-ibm-runtime release: client-facing tests, acceptance, downstream/ (.ci/matrix.py).
+matrix: $(STAMP)
+	$(PY) .ci/matrix.py $(VERSIONS)
+
+# What CI runs: the whole suite on the newest client, then the matrix.
+ci: test matrix
 
 test-project: $(STAMP)
 	$(PYTEST) -n $(WORKERS) tests docs
 
 test-acceptance: $(STAMP)
-	$(PYTEST) -n $(WORKERS) $(ACCEPTANCE) $(ACCEPTANCE_WRONG)
-
-acceptance-all: $(STAMP)
+	@test -d $(ACCEPTANCE) || ($(NO_ACCEPTANCE); exit 1)
 	$(PYTEST) -n $(WORKERS) $(ACCEPTANCE)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check fakeqpu tests benchmarks docs
+	$(VENV)/bin/ruff check fakeqpu tests benchmarks docs downstream .ci
 	$(VENV)/bin/ruff format --check fakeqpu
 
 typecheck: $(STAMP)
@@ -50,4 +55,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_toolkit.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) .matrix build *.egg-info

@@ -130,6 +130,12 @@ def available_backends() -> dict[str, BackendData]:
     return found
 
 
+def default_fleet() -> tuple[str, ...]:
+    """DEFAULT_FLEET less what the installed client does not ship (0.45 and older have no ibm_kingston)."""
+    known = available_backends()
+    return tuple(name for name in DEFAULT_FLEET if name in known) or tuple(sorted(known))[:1]
+
+
 def get_backend_data(name: str) -> BackendData:
     try:
         return available_backends()[name]

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from fakeqpu.api.app import FakeIbmCloud
+from fakeqpu.api.cloud_api import WELL_FORMED_CRN, crn_for_name
 from fakeqpu.clock import Clock
 from fakeqpu.controls import Controls
 from fakeqpu.options import RuntimeOptions
@@ -62,8 +63,9 @@ class FakeRuntime(Controls):
             max_ttl=options.max_ttl,
             usage_allocation_seconds=options.usage_allocation_seconds,
         )
+        self.crn, self.instance_name = _pinned(options.instance)
         self.model = RuntimeService(
-            instance=Instance(CRN, INSTANCE_NAME, plan),
+            instance=Instance(self.crn, self.instance_name, plan),
             backends=options.backends,
             now=self.clock.now,
             seed=options.seed,
@@ -74,10 +76,11 @@ class FakeRuntime(Controls):
         self.app = FakeIbmCloud(
             self.model,
             plan_id=f"fakeqpu-plan-{plan.name}",
+            pinned=options.instance is not None,
             advance=lambda seconds: self.clock.advance(seconds=seconds),
             auto_tick=float(options.auto_tick or 0.0),
         )
-        from fakeqpu.transport import Interceptor  # responses and respx: loaded by the first fake only
+        from fakeqpu.transport import Interceptor  # loaded by the first fake only
 
         self._interceptor = Interceptor(self.app.handle)
         self._saved_env: dict[str, str | None] = {}
@@ -118,7 +121,7 @@ class FakeRuntime(Controls):
         wanted: dict[str, str | None] = {name: None for name in _CLEARED_ENV}
         wanted.update(
             QISKIT_IBM_TOKEN=TOKEN,
-            QISKIT_IBM_INSTANCE=CRN,
+            QISKIT_IBM_INSTANCE=self.crn,
             QISKIT_IBM_CHANNEL="ibm_quantum_platform",
             USAGE_DATA_OPT_OUT="True",
         )
@@ -155,8 +158,17 @@ class FakeRuntime(Controls):
         if not self.active or kwargs:
             kwargs.setdefault("channel", "ibm_quantum_platform")
             kwargs.setdefault("token", TOKEN)
-            kwargs.setdefault("instance", CRN)
+            kwargs.setdefault("instance", self.crn)
         return QiskitRuntimeService(**kwargs)  # bare: the account comes from the environment set at start
+
+
+def _pinned(instance: str | None) -> tuple[str, str]:
+    """The fake's own instance: fakeqpu's, or the one `instance=` pins (a CRN, or a name)."""
+    if instance is None:
+        return CRN, INSTANCE_NAME
+    if WELL_FORMED_CRN.match(instance):
+        return instance, INSTANCE_NAME
+    return crn_for_name(CRN, instance), instance
 
 
 class _MockRuntime:
@@ -187,8 +199,9 @@ def mock_runtime(**options: Any) -> _MockRuntime:
     """A fake IBM Quantum Platform for the duration of a `with` block or a decorated function.
 
     Options (all optional): plan, open_plan_sessions, backends, job_duration, seed, start,
-    interactive_ttl, max_ttl, background_jobs, auto_tick (strict, max_jobs and max_qpu_seconds are
-    checked by the pytest plugin at teardown). An unknown option raises `OptionError` at once.
+    interactive_ttl, max_ttl, background_jobs, usage_allocation_seconds, instance, auto_tick (strict,
+    max_jobs and max_qpu_seconds are checked by the pytest plugin at teardown). An unknown option raises
+    `OptionError` at once.
     """
     return _MockRuntime(RuntimeOptions.from_kwargs(options))
 

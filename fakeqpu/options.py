@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from fakeqpu.backend_data import DEFAULT_FLEET, available_backends
+from fakeqpu.backend_data import available_backends, default_fleet
 from fakeqpu.service.plans import ALLOCATION_PLANS, PLANS
 
 
@@ -16,17 +16,23 @@ class OptionError(TypeError):
     """An unknown option, or a value of the wrong kind: raised before anything starts."""
 
 
+class UnknownBackendOption(OptionError):
+    """A backend the installed qiskit-ibm-runtime ships no snapshot of: an error for the test that
+    asks for it (the plugin never fails a whole session for it, as clients differ in their snapshots)."""
+
+
 @dataclass(frozen=True)
 class RuntimeOptions:
     plan: str = "premium"
     open_plan_sessions: str = "job_mode"
-    backends: tuple[str, ...] = DEFAULT_FLEET
+    backends: tuple[str, ...] = field(default_factory=default_fleet)
     job_duration: float | Callable[[Any], float] | None = None
     seed: int | None = None
     start: datetime | None = None
     interactive_ttl: int | None = None
     max_ttl: int | None = None
     background_jobs: Mapping[str, int] | None = None  # backend → other users' jobs queued at start
+    instance: str | None = None  # pins the account to this one instance (a CRN or a name)
     usage_allocation_seconds: int | None = None  # Premium/Flex: None = the plan's default, 0 = none
     auto_tick: float | None = None  # seconds of virtual time each request takes
     strict: bool = False  # at teardown, a session left open or a job left non-final fails the test
@@ -72,8 +78,9 @@ class RuntimeOptions:
             if name not in known:
                 close = difflib.get_close_matches(name, known, n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise OptionError(
-                    f"unknown backend {name!r}{hint}: not a qiskit_ibm_runtime.fake_provider snapshot"
+                raise UnknownBackendOption(
+                    f"unknown backend {name!r}{hint}: not a qiskit_ibm_runtime.fake_provider snapshot "
+                    "of the installed qiskit-ibm-runtime"
                 )
         if not self.backends:
             raise OptionError("backends must name at least one backend")
@@ -117,6 +124,8 @@ class RuntimeOptions:
             raise OptionError(f"max_jobs must be an integer >= 0, not {self.max_jobs!r}")
         if not isinstance(self.strict, bool):
             raise OptionError(f"strict must be True or False, not {self.strict!r}")
+        if self.instance is not None and (not isinstance(self.instance, str) or not self.instance.strip()):
+            raise OptionError(f"instance must be a CRN or an instance name, not {self.instance!r}")
         for backend, count in (self.background_jobs or {}).items():
             if backend not in self.backends or not isinstance(count, int) or count < 0:
                 raise OptionError(

@@ -309,9 +309,11 @@ class RealMode:
 
 
 def _plan_of(service: Any) -> str:
-    crn = service.active_instance()
+    # active_instance() arrives after 0.40; 0.40's instances() may list plain CRNs
+    active = getattr(service, "active_instance", None)
+    crn = active() if active is not None else service.active_account().get("instance")
     for instance in service.instances():
-        if instance.get("crn") == crn:
+        if isinstance(instance, dict) and instance.get("crn") == crn:
             pricing = str(instance.get("pricing_type", "")).lower()
             plan = str(instance.get("plan", "unknown")).lower()
             return "open" if pricing == "free" or plan == "open" else plan

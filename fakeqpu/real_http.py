@@ -18,8 +18,9 @@ from urllib.parse import urlsplit
 
 import requests
 
+from fakeqpu import transport
 from fakeqpu.cost_guard import CostGuardRefusal, CostLimits, Vetted, vet_job, vet_session
-from fakeqpu.transport import IBM_URL
+from fakeqpu.transport import ibm_url
 
 _CREATE = re.compile(r"^/api/v\d+/(?P<what>jobs|sessions)/?$")
 FUNCTION = "function"
@@ -70,8 +71,14 @@ class RealTraffic:
 
         self._original = original
         setattr(requests.Session, "send", send)  # noqa: B010 (mypy: no assigning to a method)
+        transport.REQUESTS_WRAPPERS.append(self._wrapper)
+
+    def _wrapper(self, send: Callable[..., Any], session: Any, request: Any, **kwargs: Any) -> Any:
+        return self._send(send, session, request, **kwargs)
 
     def uninstall(self) -> None:
+        if self._wrapper in transport.REQUESTS_WRAPPERS:
+            transport.REQUESTS_WRAPPERS.remove(self._wrapper)
         if self._original is not None:
             setattr(requests.Session, "send", self._original)  # noqa: B010
             self._original = None
@@ -154,7 +161,7 @@ class RealTraffic:
 
 
 def _creation_kind(request: requests.PreparedRequest) -> str | None:
-    if (request.method or "").upper() != "POST" or not IBM_URL.match(request.url or ""):
+    if (request.method or "").upper() != "POST" or not ibm_url(request.url or ""):
         return None
     match = _CREATE.match(urlsplit(request.url or "").path)
     if match is None:

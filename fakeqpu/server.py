@@ -216,7 +216,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return
         front = self.server.front
         response = front.answer(self.command, self.path, dict(self.headers), body, front.url())
-        if response.raises is not None or response.unreachable is not None:
+        if response.error is not None:
             # an injected connection error (`http_fault(error=...)`): over a socket, the connection drops
             self.close_connection = True
             return

@@ -1,119 +1,347 @@
-"""In-process interception: `requests` through `responses`, `httpx` through `respx`.
+"""In-process interception of IBM hosts, above every other HTTP mock a test suite may run.
 
-Every request to an IBM host (`*.ibm.com`) is answered by the fake; nothing reaches the network.
-Requests to any other host pass through untouched. One catch-all callback per method, with routing
-inside fakeqpu, because `responses` pops one of two registrations that match the same request.
+While an `Interceptor` is started, a request to an IBM host (`ibm_host`) made through `requests` or
+`httpx` is answered by its handler; nothing reaches a socket. Every other request goes on untouched,
+to whatever the user's own mocks (responses, requests-mock, respx, vcrpy, ...) or the network make
+of it. Interceptors nest: the innermost started one answers.
+
+Where: `requests.Session.request` and `requests.Session.send`, `httpx.Client.send` and
+`httpx.AsyncClient.send`. These are the outermost calls of each library, above the layers the
+mocking libraries patch (responses: `HTTPAdapter.send`; requests-mock: `Session.send` and
+`get_adapter`, calling the `Session.send` it captured at import; respx: httpcore or httpx
+transports; vcrpy: `http.client`/urllib3 connections and `httpx.Client._send_single_request`), so
+an IBM request is answered whichever of them started first. See docs/architecture.md.
+
+A handler's `Response` may carry an exception (`Response.raising`): the transport raises it in the
+client instead of answering. A builtin `TimeoutError` or `ConnectionError` becomes the library's own
+(`requests.ReadTimeout` / `httpx.ReadTimeout`, `requests.ConnectionError` / `httpx.ConnectError`).
 """
 
 from __future__ import annotations
 
-import re
+import functools
+import http
+import inspect
+import io
+import sys
+import threading
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
-import httpx
 import requests
-import responses
-import respx
+import urllib3
+from requests.adapters import HTTPAdapter
+from requests.hooks import dispatch_hook
 
 from fakeqpu.api.http import Request, Response
 
 Handler = Callable[[Request], Response]
 
-IBM_URL = re.compile(r"^https?://([^/?#@]*\.)?ibm\.com(:\d+)?([/?#].*)?$", re.IGNORECASE)
-NOT_IBM_URL = re.compile(r"^https?://(?!([^/?#@]*\.)?ibm\.com(:\d+)?([/?#]|$))", re.IGNORECASE)
-_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+# The registered domains of IBM's services. bluemix.net is IBM Cloud's former name: its IAM host
+# (iam.bluemix.net) is still accepted by ibm-cloud-sdk-core configurations.
+IBM_DOMAINS: tuple[str, ...] = ("ibm.com", "bluemix.net")
 
 
-class IbmHostPatch:
-    """The mechanics: while started, `requests` and `httpx` calls to IBM hosts go to two callbacks.
+def ibm_host(host: str | None) -> bool:
+    """True for an IBM host in any spelling: case, trailing dot(s), brackets."""
+    if not host:
+        return False
+    name = host.strip("[]").rstrip(".").lower()
+    return any(name == domain or name.endswith("." + domain) for domain in IBM_DOMAINS)
 
-    Stackable: a patch started later answers first, and the earlier one again once it stops.
-    `on_requests` returns `(status, headers, body)`, or an exception that `responses` raises.
-    """
 
-    def __init__(
-        self,
-        on_requests: Callable[[requests.PreparedRequest], Any],
-        on_httpx: Callable[[httpx.Request], httpx.Response],
-    ) -> None:
-        self._on_requests = on_requests
-        self._on_httpx = on_httpx
-        self._requests_mock: responses.RequestsMock | None = None
-        self._httpx_mock: respx.MockRouter | None = None
-
-    @property
-    def active(self) -> bool:
-        return self._requests_mock is not None
-
-    def start(self) -> None:
-        if self.active:
-            return
-        mock = responses.RequestsMock(assert_all_requests_are_fired=False)
-        for method in _METHODS:
-            mock.add_callback(method, IBM_URL, callback=self._forget_calls_then(self._on_requests))
-        mock.add_passthru(NOT_IBM_URL)
-        router = respx.MockRouter(assert_all_called=False, assert_all_mocked=False)
-        router.route(url__regex=IBM_URL.pattern).mock(side_effect=self._on_httpx)
-        router.route().pass_through()
-        mock.start()
-        router.start()
-        self._requests_mock, self._httpx_mock = mock, router
-
-    def stop(self) -> None:
-        if self._httpx_mock is not None:
-            self._httpx_mock.stop()
-        if self._requests_mock is not None:
-            self._requests_mock.stop()
-            self._requests_mock.reset()
-        self._requests_mock = self._httpx_mock = None
-
-    def _forget_calls_then(
-        self, callback: Callable[[requests.PreparedRequest], Any]
-    ) -> Callable[[requests.PreparedRequest], Any]:
-        def wrapped(prepared: requests.PreparedRequest) -> Any:
-            if self._requests_mock is not None:
-                # responses keeps every call: without this, a long test would grow without bound
-                self._requests_mock.calls.reset()
-                for registered in self._requests_mock.registered():
-                    registered.calls.reset()  # and each registered response keeps its own list
-            return callback(prepared)
-
-        return wrapped
+def ibm_url(url: str | bytes) -> bool:
+    """True for an http(s) URL whose host is an IBM host (userinfo and port ignored)."""
+    text = url.decode(errors="replace") if isinstance(url, bytes) else str(url)
+    try:
+        parts = urlsplit(text.strip())
+        return parts.scheme.lower() in ("http", "https") and ibm_host(parts.hostname)
+    except ValueError:
+        return False
 
 
 class Interceptor:
-    """Answers IBM hosts with `handler` while started. Nestable: the innermost started one answers."""
+    """Answers IBM hosts with `handler` while started. Nestable: the innermost started one answers.
 
-    def __init__(self, handler: Handler) -> None:
+    `last_resort=True` (the real-IBM guard) answers only while no other interceptor is started.
+    """
+
+    def __init__(self, handler: Handler, *, last_resort: bool = False) -> None:
         self._handler = handler
-        self._patch = IbmHostPatch(self._on_requests, self._on_httpx)
+        self._last_resort = last_resort
 
     @property
     def active(self) -> bool:
-        return self._patch.active
+        return self in _STACK or self in _LAST_RESORT
 
     def start(self) -> None:
-        self._patch.start()
+        with _LOCK:
+            if self.active:
+                return
+            (_LAST_RESORT if self._last_resort else _STACK).append(self)
+            _PATCHES.install()
 
     def stop(self) -> None:
-        self._patch.stop()
+        with _LOCK:
+            for stack in (_STACK, _LAST_RESORT):
+                if self in stack:
+                    stack.remove(self)
+            if not _STACK and not _LAST_RESORT:
+                _PATCHES.uninstall()
 
-    def _on_requests(self, prepared: requests.PreparedRequest) -> Any:
-        body = prepared.body if isinstance(prepared.body, bytes | str) else b""
-        request = Request.build(prepared.method or "GET", prepared.url or "", prepared.headers, body)
-        response = self._handler(request)
-        if response.unreachable is not None:  # as on the network: the host does not resolve
-            return requests.exceptions.ConnectionError(response.unreachable)
-        if response.raises is not None:
-            return response.raises  # `responses` raises a returned exception in the client
-        return response.status, response.headers, response.body
+    def handle(self, request: Request) -> Response:
+        return self._handler(request)
 
-    def _on_httpx(self, request: httpx.Request) -> httpx.Response:
-        ours = Request.build(request.method, str(request.url), dict(request.headers), request.read())
-        response = self._handler(ours)
-        if response.unreachable is not None:
-            raise httpx.ConnectError(response.unreachable, request=request)
-        if response.raises is not None:
-            raise response.raises
-        return httpx.Response(response.status, headers=response.headers, content=response.body)
+
+# Wrappers around every answered `requests` call, outermost first: `wrapper(send, session, prepared,
+# **kwargs)` where `send(session, prepared, **kwargs)` answers. Real mode's cost guard (real_http.py)
+# holds every request it lets through `Session.send`; a fake answering above that (a stand-in for
+# IBM in real mode's tests) goes through the same wrappers, so the cost guard still sees it.
+RequestsWrapper = Callable[..., requests.Response]
+REQUESTS_WRAPPERS: list[RequestsWrapper] = []
+
+_LOCK = threading.RLock()
+_STACK: list[Interceptor] = []  # started interceptors, innermost last
+_LAST_RESORT: list[Interceptor] = []
+
+
+def client_instance() -> str | None:
+    """The instance (CRN or name) of the qiskit-ibm-runtime `Account` whose instances are being listed.
+
+    Read, not patched: the fake answers in the client's own call stack, so the frame of the client's
+    `Account.list_instances` (every release 0.40–0.51) is above this one, and its account says which
+    instance the application configured. Global Search is asked only for "the account's instances";
+    with this, the fake's account has the one the application asked for (docs/fidelity.md).
+    """
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "list_instances":
+            owner = frame.f_locals.get("self")
+            instance = getattr(owner, "instance", None)
+            if type(owner).__module__.startswith("qiskit_ibm_runtime.") and isinstance(instance, str):
+                return instance
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
+
+
+def _hint(url: str) -> str | None:
+    return client_instance() if "global-search" in url.lower() else None
+
+
+def _answering(url: Any) -> Interceptor | None:
+    if not ibm_url(url if isinstance(url, str | bytes) else str(url)):
+        return None
+    if _STACK:
+        return _STACK[-1]
+    return _LAST_RESORT[-1] if _LAST_RESORT else None
+
+
+# -- requests -------------------------------------------------------------------------------------
+
+_ADAPTER = HTTPAdapter()  # only its build_response: turns a urllib3 response into a requests one
+
+
+def _body(body: Any) -> bytes:
+    if body is None:
+        return b""
+    if isinstance(body, bytes | str):
+        return body.encode() if isinstance(body, str) else body
+    if hasattr(body, "read"):
+        data = body.read()
+        return data.encode() if isinstance(data, str) else bytes(data)
+    return b"".join(part.encode() if isinstance(part, str) else bytes(part) for part in body)
+
+
+def _requests_exception(error: BaseException) -> BaseException:
+    if isinstance(error, requests.RequestException):
+        return error
+    if isinstance(error, TimeoutError):
+        return requests.exceptions.ReadTimeout(str(error))
+    if isinstance(error, ConnectionError):
+        return requests.exceptions.ConnectionError(str(error))
+    return error
+
+
+def _answer_requests(
+    interceptor: Interceptor,
+    session: requests.Session,
+    prepared: requests.PreparedRequest,
+    stream: bool,
+    kwargs: dict[str, Any],
+) -> requests.Response:
+    def answer(session: requests.Session, prepared: requests.PreparedRequest, **kw: Any) -> requests.Response:
+        return _answer(interceptor, prepared, stream, kw)
+
+    send: Callable[..., requests.Response] = answer
+    for wrapper in reversed(REQUESTS_WRAPPERS):
+        send = functools.partial(wrapper, send)
+    return send(session, prepared, **kwargs)
+
+
+def _answer(
+    interceptor: Interceptor, prepared: requests.PreparedRequest, stream: bool, kwargs: dict[str, Any]
+) -> requests.Response:
+    url = prepared.url or ""
+    ours = Request.build(prepared.method or "GET", url, prepared.headers, _body(prepared.body), _hint(url))
+    response = interceptor.handle(ours)
+    if response.error is not None:
+        raise _requests_exception(response.error) from response.error
+    raw = urllib3.HTTPResponse(
+        body=io.BytesIO(response.body),
+        headers=response.headers,
+        status=response.status,
+        reason=_reason(response.status),
+        preload_content=False,
+        decode_content=False,
+    )
+    answer = _ADAPTER.build_response(prepared, raw)
+    answer.elapsed = timedelta(0)
+    answer = dispatch_hook("response", prepared.hooks, answer, **kwargs)
+    if not stream:
+        _ = answer.content
+    return answer
+
+
+def _reason(status: int) -> str:
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _patched_request(original: Callable[..., Any]) -> Callable[..., Any]:
+    signature = inspect.signature(original)
+
+    @functools.wraps(original)
+    def request(
+        session: requests.Session, method: str | bytes, url: str | bytes, *args: Any, **kw: Any
+    ) -> Any:
+        interceptor = _answering(url)
+        if interceptor is None:
+            return original(session, method, url, *args, **kw)
+        a = signature.bind(session, method, url, *args, **kw).arguments
+        verb = method.decode() if isinstance(method, bytes) else method
+        prepared = session.prepare_request(
+            requests.Request(
+                method=verb.upper(),
+                url=url,
+                headers=a.get("headers"),
+                files=a.get("files"),
+                data=a.get("data") or {},
+                json=a.get("json"),
+                params=a.get("params") or {},
+                auth=a.get("auth"),
+                cookies=a.get("cookies"),
+                hooks=a.get("hooks"),
+            )
+        )
+        stream = a.get("stream")
+        return _answer_requests(
+            interceptor, session, prepared, session.stream if stream is None else stream, {}
+        )
+
+    return request
+
+
+def _patched_send(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def send(session: requests.Session, request: Any, **kwargs: Any) -> Any:
+        interceptor = _answering(getattr(request, "url", "") or "")
+        if interceptor is None or not isinstance(request, requests.PreparedRequest):
+            return original(session, request, **kwargs)
+        stream = kwargs.get("stream")
+        return _answer_requests(
+            interceptor, session, request, session.stream if stream is None else stream, kwargs
+        )
+
+    return send
+
+
+# -- httpx (optional: patched only where it is installed) ------------------------------------------
+
+
+def _httpx_response(httpx: Any, request: Any, response: Response) -> Any:
+    if response.error is not None:
+        error = response.error
+        if isinstance(error, httpx.HTTPError):
+            raise error
+        message = str(error)
+        if isinstance(error, TimeoutError | requests.exceptions.Timeout):
+            raise httpx.ReadTimeout(message, request=request) from error
+        if isinstance(error, ConnectionError | requests.exceptions.ConnectionError):
+            raise httpx.ConnectError(message, request=request) from error
+        raise error
+    return httpx.Response(response.status, headers=response.headers, content=response.body, request=request)
+
+
+def _ours(request: Any, body: bytes) -> Request:
+    url = str(request.url)
+    return Request.build(request.method, url, dict(request.headers), body, _hint(url))
+
+
+def _patched_httpx_send(httpx: Any, original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def send(client: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        interceptor = _answering(str(request.url))
+        if interceptor is None:
+            return original(client, request, *args, **kwargs)
+        for hook in client.event_hooks.get("request", []):
+            hook(request)
+        answer = _httpx_response(httpx, request, interceptor.handle(_ours(request, request.read())))
+        for hook in client.event_hooks.get("response", []):
+            hook(answer)
+        return answer
+
+    return send
+
+
+def _patched_httpx_async_send(httpx: Any, original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    async def send(client: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        interceptor = _answering(str(request.url))
+        if interceptor is None:
+            return await original(client, request, *args, **kwargs)
+        for hook in client.event_hooks.get("request", []):
+            await hook(request)
+        answer = _httpx_response(httpx, request, interceptor.handle(_ours(request, await request.aread())))
+        for hook in client.event_hooks.get("response", []):
+            await hook(answer)
+        return answer
+
+    return send
+
+
+class _Patches:
+    """The class attributes replaced while any interceptor runs, and what they replaced."""
+
+    def __init__(self) -> None:
+        self._saved: list[tuple[type, str, Any, Any]] = []  # (owner, name, original, ours)
+
+    def install(self) -> None:
+        if self._saved:
+            return
+        self._replace(requests.Session, "request", _patched_request)
+        self._replace(requests.Session, "send", _patched_send)
+        try:
+            import httpx
+        except ImportError:
+            return
+        self._replace(httpx.Client, "send", functools.partial(_patched_httpx_send, httpx))
+        self._replace(httpx.AsyncClient, "send", functools.partial(_patched_httpx_async_send, httpx))
+
+    def _replace(self, owner: type, name: str, make: Callable[[Any], Any]) -> None:
+        original = owner.__dict__[name]
+        ours = make(original)
+        setattr(owner, name, ours)
+        self._saved.append((owner, name, original, ours))
+
+    def uninstall(self) -> None:
+        for owner, name, original, ours in reversed(self._saved):
+            if owner.__dict__.get(name) is ours:  # someone patched on top of us: leave theirs in place
+                setattr(owner, name, original)
+        self._saved = []
+
+
+_PATCHES = _Patches()

@@ -40,6 +40,7 @@ def test_the_session_goes_pending_when_the_interactive_ttl_lapses(fake_session, 
     assert fake_session.usage() == 65  # wall clock while active, the interactive window included
 
 
+@pytest.mark.min_client("0.51", reason="Session.details() returns timestamps from 0.51")
 @pytest.mark.fakeqpu(job_duration=5, start="2030-01-01T09:00:00")
 def test_one_long_jump_lands_every_event_at_its_own_instant(fake_session, qpu_clock, bell):
     Sampler(mode=fake_session).run([bell], shots=10)

@@ -27,6 +27,7 @@ def test_the_fixtures_are_the_real_client_objects(fake_runtime, fake_service, fa
     assert qpu_clock is fake_runtime.clock
 
 
+@pytest.mark.min_client("0.41", reason="0.40's service.usage() is for the retired ibm_quantum channel only")
 @pytest.mark.fakeqpu(plan="open", backends=["ibm_fez", "ibm_torino"], seed=7)
 def test_the_marker_configures_the_fake_of_this_test(fake_service, fake_backend, fake_batch):
     assert fake_backend.name == "ibm_fez"  # now the first of the fleet
@@ -75,6 +76,7 @@ class TestWithAShorterSession:
         assert fake_session.details()["max_time"] == 600
 
 
+@pytest.mark.min_client("0.48", reason="ibm_kingston's snapshot ships from 0.48")
 class TestOnAnotherBackend:
     @pytest.fixture
     def fake_backend(self, fake_service):  # fake_session, fake_batch build on this one
@@ -84,6 +86,7 @@ class TestOnAnotherBackend:
         assert fake_session.backend() == "ibm_kingston"
 
 
+@pytest.mark.min_client("0.48", reason="ibm_kingston's snapshot ships from 0.48")
 def test_least_busy_on_a_fresh_service(fake_runtime):
     fake_runtime.add_background_load("ibm_torino", jobs=3)  # one runs, two wait
     fake_runtime.set_backend_status("ibm_fez", "paused", "calibration")

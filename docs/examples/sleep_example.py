@@ -30,6 +30,7 @@ def test_code_that_sleeps_runs_on_virtual_time(fake_session, qpu_clock, bell):
     assert time.perf_counter() - wall < 1
 
 
+@pytest.mark.min_client("0.48", reason="RuntimeJobV2.result(poll_interval=...) arrives in 0.48")
 @pytest.mark.fakeqpu(job_duration=600)
 def test_result_polls_on_virtual_time(fake_backend, qpu_clock, bell):
     start = qpu_clock.now()

@@ -22,6 +22,7 @@ from fakeqpu.api.http import Request, Response
 from fakeqpu.api.poll_guard import StillPollGuard
 from fakeqpu.api.request_log import RequestRecord
 from fakeqpu.api.runtime_api import RuntimeApi
+from fakeqpu.service import errors
 from fakeqpu.service.errors import ServiceError
 from fakeqpu.service.runtime import RuntimeService
 
@@ -29,7 +30,6 @@ log = logging.getLogger("fakeqpu")
 
 REQUEST_LOG_SIZE = 10_000  # `requests()` keeps the most recent requests, like a bounded `responses.calls`
 
-IBM_HOST = re.compile(r"(^|\.)ibm\.com$")
 _RUNTIME_HOST = re.compile(r"(^|\.)quantum\.(test\.)?cloud\.ibm\.com$")
 _RUNTIME_PREFIX = "/api/v1"
 # The hosts the client can reach (qiskit-ibm-runtime's URL derivation, regions us-east and eu-de, IBM Cloud
@@ -47,22 +47,19 @@ def _head(response: Response) -> Response:
     return Response(response.status, b"", headers)
 
 
-def is_ibm_host(host: str) -> bool:
-    return bool(IBM_HOST.search(host.lower()))
-
-
 class FakeIbmCloud:
     def __init__(
         self,
         service: RuntimeService,
         plan_id: str,
         *,
+        pinned: bool = False,
         advance: Callable[[float], Any] | None = None,
         auto_tick: float = 0.0,
     ) -> None:
         self.service = service
         self.runtime = RuntimeApi(service)
-        self.cloud = CloudApi(service, plan_id)
+        self.cloud = CloudApi(service, plan_id, pinned=pinned)
         self.still_polls = StillPollGuard()
         self.requests_served = 0
         self.http_faults = HttpFaults()
@@ -111,11 +108,11 @@ class FakeIbmCloud:
                     method=request.method,
                     url=request.url,
                     path=request.path,
-                    status=None if response.raises is not None else response.status,
+                    status=None if response.error is not None else response.status,
                     at=start,
                     seconds=round((end - start).total_seconds(), 6),
                     fault=fault is not None,
-                    error=None if response.raises is None else type(response.raises).__name__,
+                    error=None if response.error is None else type(response.error).__name__,
                 )
             )
         return response
@@ -171,7 +168,11 @@ class FakeIbmCloud:
                 return self._not_found(request)
             message = f"Method {request.method} is not allowed on {path}."
             return envelope(405, 1208, message, "", self.service.trace_id())
-        self.runtime.check_auth(request, self.cloud.token_is_ours(request.header("authorization")))
+        if not self.cloud.token_is_ours(request.header("authorization")):
+            raise errors.not_authorized()
+        crn = request.header("service-crn")
+        if not self.cloud.serves(crn):
+            raise errors.instance_not_found(crn or "(none)")
         now = self.service.sync()
         refused = self.still_polls.check(request, now, self.service.has_pending_jobs, self.service.trace_id)
         if refused is not None:

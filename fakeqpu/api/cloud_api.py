@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import re
+import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote
@@ -16,16 +19,46 @@ TOKEN_LIFETIME = 3600
 _SIGNING_KEY = "fakeqpu-not-a-secret-key-for-hs256!"  # the client never checks the signature
 _ISSUER = "https://iam.cloud.ibm.com/identity"
 _APPS = itertools.count(1)  # tells the tokens of one fake from another's (the `jti` claim)
+# A Qiskit Runtime instance's CRN, as the client validates it (qiskit_ibm_runtime.accounts).
+WELL_FORMED_CRN = re.compile(r"^crn:v1:[^:]+:[^:]+:quantum-computing:[^:]*:[^:]*:[^:]+::?$")
+
+
+@dataclass(frozen=True)
+class AccountInstance:
+    crn: str
+    name: str
 
 
 class CloudApi:
-    def __init__(self, service: RuntimeService, plan_id: str) -> None:
+    """`pinned`: the account has only the fake's own instance; otherwise (moto's any-account) it also
+    has whichever well-formed instance the client asks for, on the same plan and fleet."""
+
+    def __init__(self, service: RuntimeService, plan_id: str, pinned: bool = False) -> None:
         self.service = service
         self.plan_id = plan_id
+        self.pinned = pinned
         self._known_tokens: set[str] = set()
         self._app = next(_APPS)
         self._minted = 0
         self._valid_from: int | None = None  # after `expire_tokens()`: the first serial still valid
+
+    # -- the account's instances ------------------------------------------------------------------
+
+    def serves(self, crn: str | None) -> bool:
+        """Whether `Service-CRN: crn` names an instance of the account."""
+        if not crn:
+            return False
+        return crn == self.service.instance.crn or (not self.pinned and bool(WELL_FORMED_CRN.match(crn)))
+
+    def instances(self, wanted: str | None) -> list[AccountInstance]:
+        own = AccountInstance(self.service.instance.crn, self.service.instance.name)
+        if self.pinned or not wanted or wanted in (own.crn, own.name, "auto"):  # "auto": the client picks
+            return [own]
+        if WELL_FORMED_CRN.match(wanted):
+            return [own, AccountInstance(wanted, wanted.split(":")[7] or "instance")]
+        if wanted.strip():
+            return [own, AccountInstance(crn_for_name(own.crn, wanted), wanted)]
+        return [own]
 
     # -- IAM -------------------------------------------------------------------------------------
 
@@ -98,15 +131,17 @@ class CloudApi:
     # -- Global Search and Global Catalog ------------------------------------------------------------
 
     def search(self, request: Request) -> Response:
-        instance = self.service.instance
-        item: dict[str, Any] = {
-            "crn": instance.crn,
-            "name": instance.name,
-            "service_plan_unique_id": self.plan_id,
-            "tags": [],
-            "doc": {"extensions": {"virtual_private_endpoints": {}, "fakeqpu": True}},
-        }
-        return Response.json({"items": [item], "search_cursor": None, "limit": 100})
+        items: list[dict[str, Any]] = [
+            {
+                "crn": instance.crn,
+                "name": instance.name,
+                "service_plan_unique_id": self.plan_id,
+                "tags": [],
+                "doc": {"extensions": {"virtual_private_endpoints": {}, "fakeqpu": True}},
+            }
+            for instance in self.instances(request.instance_hint)
+        ]
+        return Response.json({"items": items, "search_cursor": None, "limit": 100})
 
     def catalog(self, request: Request) -> Response:
         plan_id = unquote(request.path.rstrip("/").rsplit("/", 1)[-1])
@@ -124,6 +159,13 @@ class CloudApi:
                 "updated": datetime(2026, 1, 1).isoformat() + "Z",
             }
         )
+
+
+def crn_for_name(own_crn: str, name: str) -> str:
+    """The CRN of the account's instance called `name`: stable, in the fake's account and region."""
+    parts = own_crn.split(":")
+    parts[7] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"fakeqpu-instance:{name}"))
+    return ":".join(parts)
 
 
 def _iam_error(code: str, message: str, status: int) -> Response:

@@ -40,7 +40,7 @@ class HttpFault:
     def answer(self, trace: str) -> Response:
         if self.error is not None:
             error = self.error() if isinstance(self.error, type) else self.error
-            return Response(0, raises=error)
+            return Response.raising(error)
         assert self.status is not None
         if self.body is None:
             phrase = _phrase(self.status)

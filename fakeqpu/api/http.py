@@ -14,10 +14,13 @@ class Request:
     url: str
     headers: dict[str, str]  # keys lower-cased
     body: bytes = b""
+    # The instance (CRN or name) the client's account is being resolved for, when the transport can
+    # tell (in process: see transport.client_instance); None otherwise.
+    instance_hint: str | None = None
 
     @property
     def host(self) -> str:
-        return (urlsplit(self.url).hostname or "").lower()
+        return (urlsplit(self.url).hostname or "").rstrip(".").lower()  # "host." is the same host
 
     @property
     def path(self) -> str:
@@ -35,10 +38,16 @@ class Request:
         return self.headers.get(name.lower())
 
     @staticmethod
-    def build(method: str, url: str, headers: Any, body: bytes | str | None) -> Request:
+    def build(
+        method: str, url: str, headers: Any, body: bytes | str | None, instance_hint: str | None = None
+    ) -> Request:
         raw = body.encode() if isinstance(body, str) else (body or b"")
         return Request(
-            method.upper(), url, {str(k).lower(): str(v) for k, v in dict(headers or {}).items()}, raw
+            method.upper(),
+            url,
+            {str(k).lower(): str(v) for k, v in dict(headers or {}).items()},
+            raw,
+            instance_hint,
         )
 
 
@@ -47,12 +56,18 @@ class Response:
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
-    unreachable: str | None = None  # set: no such host; the transport raises a connection error instead
-    raises: BaseException | None = None  # the transport raises this in the client instead of answering
+    # Set: no answer at all, the transport raises this in the client instead (a dropped connection, a
+    # timeout). A builtin ConnectionError or TimeoutError becomes the HTTP library's own.
+    error: BaseException | None = None
+
+    @staticmethod
+    def raising(error: BaseException) -> Response:
+        return Response(0, error=error)
 
     @staticmethod
     def no_such_host(host: str) -> Response:
-        return Response(0, unreachable=f"Failed to resolve '{host}' (Name or service not known)")
+        """What the network says of a host that does not exist: a connection error in the client."""
+        return Response.raising(ConnectionError(f"Failed to resolve '{host}' (Name or service not known)"))
 
     @staticmethod
     def json(payload: Any, status: int = 200) -> Response:

@@ -15,7 +15,32 @@ from fakeqpu.api.router import Router
 from fakeqpu.service import errors
 from fakeqpu.service.runtime import JobFilter, RuntimeService
 
-API_VERSIONS = [{"version": "2026-04-15", "status": "supported"}]
+# The API versions the fake answers (`IBM-API-Version`, sent by every client release). The service is
+# version-free; only the shape of an answer follows the version (docs/fidelity.md, client versions).
+API_VERSIONS = [
+    {"version": "2024-01-01", "status": "deprecated"},  # qiskit-ibm-runtime 0.40 and older
+    {"version": "2025-01-01", "status": "deprecated"},
+    {"version": "2025-05-01", "status": "supported"},  # 0.41 to 0.47
+    {"version": "2026-04-15", "status": "supported"},  # 0.48 and newer
+]
+LATEST_API_VERSION = API_VERSIONS[-1]["version"]
+# From this version on `GET /backends` lists devices as objects, and a sampler result's execution
+# spans are typed `ExecutionSpans`; before it, devices are names and spans `ExecutionSpanCollection`
+# (what the 0.40 client, sending 2024-01-01, reads).
+DEVICE_OBJECTS_SINCE = "2025-05-01"
+_SPANS_TYPE = '"__type__": "ExecutionSpans"'
+_OLD_SPANS_TYPE = '"__type__": "ExecutionSpanCollection"'
+# Before this version a job's usage is `usage.quantum_seconds` (what clients up to 0.47 read); from
+# it, `usage.qpu_charge_time_seconds`.
+CHARGE_TIME_SINCE = "2026-04-15"
+
+
+def api_version(request: Request) -> str:
+    """The client's `IBM-API-Version`; the latest when it sends none or one of another form."""
+    raw = (request.header("ibm-api-version") or "").strip()
+    return raw if len(raw) == 10 and raw[4] == raw[7] == "-" else LATEST_API_VERSION
+
+
 MAX_LIST_LIMIT = 200
 
 
@@ -100,13 +125,6 @@ class RuntimeApi:
         r("POST", "/jobs/{job_id}/cancel", self.cancel_job)
         r("PUT", "/jobs/{job_id}/tags", self.update_tags)
 
-    def check_auth(self, request: Request, token_valid: bool) -> None:
-        if not token_valid:
-            raise errors.not_authorized()
-        crn = request.header("service-crn")
-        if crn != self.service.instance.crn:
-            raise errors.instance_not_found(crn or "(none)")
-
     # -- misc ----------------------------------------------------------------------------------
 
     def versions(self, request: Request) -> Response:
@@ -148,6 +166,8 @@ class RuntimeApi:
     # -- backends --------------------------------------------------------------------------------
 
     def list_backends(self, request: Request) -> Response:
+        if api_version(request) < DEVICE_OBJECTS_SINCE:
+            return Response.json({"devices": list(self.service.backends)})
         states = dict(self.service.backends)
         if (request.param("include_mocks") or "").lower() == "true":
             states.update(self.service.mock_backends)
@@ -247,6 +267,8 @@ class RuntimeApi:
         text = self.service.job_result_text(job_id)
         if text is None:
             return Response.empty(204)
+        if api_version(request) < DEVICE_OBJECTS_SINCE:
+            text = text.replace(_SPANS_TYPE, _OLD_SPANS_TYPE)
         return Response.text(text, content_type="application/json" if text.startswith("{") else "text/plain")
 
     def job_logs(self, request: Request, job_id: str) -> Response:
@@ -255,7 +277,11 @@ class RuntimeApi:
     def job_metrics(self, request: Request, job_id: str) -> Response:
         with self.service.lock:
             job = self.service.job(job_id)
-            return Response.json(wire.job_metrics(job, self.service.now))
+            body = wire.job_metrics(job, self.service.now)
+        if api_version(request) < CHARGE_TIME_SINCE:
+            usage = body["usage"]
+            usage["quantum_seconds"] = usage.pop("qpu_charge_time_seconds")
+        return Response.json(body)
 
     def cancel_job(self, request: Request, job_id: str) -> Response:
         self.service.cancel_job(job_id)

@@ -52,9 +52,21 @@ def test_missing_token_is_401(fake_runtime):
     )
 
 
-def test_foreign_instance_is_404(headers):
+@pytest.mark.fakeqpu(instance="crn:v1:bluemix:public:quantum-computing:us-east:a/1:pinned::")
+def test_with_a_pinned_instance_another_is_404(headers):
     foreign = dict(headers, **{"Service-CRN": "crn:v1:bluemix:public:quantum-computing:us-east:a/1:2::"})
     assert_envelope(requests.get(f"{BASE}/backends", headers=foreign, timeout=5), 404, 1279)
+
+
+def test_a_malformed_instance_is_404(headers):
+    assert_envelope(
+        requests.get(f"{BASE}/backends", headers=dict(headers, **{"Service-CRN": "x"}), timeout=5), 404, 1279
+    )
+
+
+def test_any_well_formed_instance_is_served(headers):
+    other = dict(headers, **{"Service-CRN": "crn:v1:bluemix:public:quantum-computing:eu-de:a/9:8::"})
+    assert requests.get(f"{BASE}/backends", headers=other, timeout=5).status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -11,33 +11,55 @@ from qiskit_ibm_runtime import QiskitRuntimeService
 from qiskit_ibm_runtime.exceptions import IBMInputValueError
 
 import fakeqpu
-from fakeqpu.backend_data import DEFAULT_FLEET
+from fakeqpu.backend_data import DEFAULT_FLEET, available_backends
 
 
+@pytest.mark.min_client("0.41", reason="0.40's instances() has no pricing_type")
 def test_bare_constructor_uses_the_fake_account(fake_runtime):
     service = QiskitRuntimeService()
     assert service.active_account()["token"] == fake_runtime.token
-    assert service.active_instance() == fake_runtime.crn
+    assert service.active_account()["instance"] == fake_runtime.crn
     instances = service.instances()
     assert [i["crn"] for i in instances] == [fake_runtime.crn]
     assert instances[0]["plan"] == "premium"
     assert instances[0]["pricing_type"] == "subscription"
 
 
+@pytest.mark.min_client("0.48", reason="0.45 and older take instance='auto' for an instance name")
 def test_explicit_token_without_instance_selects_the_fake_instance(fake_runtime):
     service = QiskitRuntimeService(channel="ibm_quantum_platform", token="anything", instance="auto")
     assert service.active_instance() == fake_runtime.crn
 
 
-def test_an_instance_the_account_cannot_see_is_refused(fake_runtime):
+def test_any_well_formed_instance_is_the_accounts(fake_runtime):
+    other = "crn:v1:bluemix:public:quantum-computing:us-east:a/123:456::"
+    service = QiskitRuntimeService(channel="ibm_quantum_platform", token="t", instance=other)
+    assert service.active_account()["instance"] == other
+    assert [b.name for b in service.backends()] == list(fake_runtime.options.backends)
+
+
+@pytest.mark.fakeqpu(instance="crn:v1:bluemix:public:quantum-computing:us-east:a/123:pinned::")
+@pytest.mark.min_client("0.41", reason="0.40 does not check an explicit instance against the account's list")
+def test_a_pinned_instance_is_the_only_one_the_account_can_see(fake_runtime):
+    assert fake_runtime.crn.endswith(":pinned::")
     other = "crn:v1:bluemix:public:quantum-computing:us-east:a/123:456::"
     with pytest.raises(IBMInputValueError, match="does not have access"):
         QiskitRuntimeService(channel="ibm_quantum_platform", token="t", instance=other)
+    assert QiskitRuntimeService(
+        channel="ibm_quantum_platform", token="t", instance=fake_runtime.crn
+    ).backends()
+
+
+@pytest.mark.fakeqpu(instance="lab-instance")
+def test_a_pinned_instance_name(fake_runtime):
+    service = QiskitRuntimeService(channel="ibm_quantum_platform", token="t", instance="lab-instance")
+    assert service.active_account()["instance"] == fake_runtime.crn
+    assert [i["name"] for i in service.instances()] == ["lab-instance"]
 
 
 def test_the_fleet_is_served_under_real_backend_names(fake_service):
     names = [b.name for b in fake_service.backends()]
-    assert names == list(DEFAULT_FLEET)
+    assert names == [name for name in DEFAULT_FLEET if name in available_backends()]
     assert all(b.configuration().backend_name == b.name for b in fake_service.backends())
 
 
@@ -48,6 +70,7 @@ def test_backend_by_name_and_unknown_backend(fake_service):
         fake_service.backend("ibm_nowhere")
 
 
+@pytest.mark.min_client("0.48", reason="ibm_kingston's snapshot ships from 0.48")
 def test_least_busy_follows_queue_length(fake_runtime, fake_service):
     assert fake_service.least_busy(operational=True, simulator=False).name == "ibm_torino"
     fake_runtime.add_background_load("ibm_torino", jobs=3)

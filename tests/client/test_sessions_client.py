@@ -13,6 +13,7 @@ IN_ACCEPT = "In progress, accepting new jobs"
 IN_NOT_ACCEPT = "In progress, not accepting new jobs"
 
 
+@pytest.mark.min_client("0.51", reason="Session.details() returns timestamps from 0.51")
 def test_details_fill_every_field(fake_session, fake_backend):
     details = fake_session.details()
     assert set(details) >= DETAIL_FIELDS
@@ -21,6 +22,7 @@ def test_details_fill_every_field(fake_session, fake_backend):
     assert len(details["id"]) == 36
 
 
+@pytest.mark.min_client("0.51", reason="Session.details() returns timestamps from 0.51")
 @pytest.mark.fakeqpu(job_duration=5)
 def test_status_words_through_a_whole_life(fake_backend, qpu_clock, bell):
     session = Session(backend=fake_backend, max_time="10m")
@@ -79,6 +81,7 @@ def test_open_plan_batch_lives_ten_minutes(fake_backend, qpu_clock, bell):
     assert batch.status() == "Closed"
 
 
+@pytest.mark.min_client("0.41", reason="0.40's service.usage() is for the retired ibm_quantum channel only")
 @pytest.mark.fakeqpu(plan="open", job_duration=600)
 def test_open_plan_usage_limit(fake_service, fake_backend, bell):
     from qiskit_ibm_runtime.exceptions import IBMRuntimeError

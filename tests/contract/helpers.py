@@ -8,7 +8,11 @@ from typing import Any
 
 import requests
 from qiskit_ibm_runtime.api.rest.base import RestAdapterBase
-from qiskit_ibm_runtime.api.utils import default_runtime_url_resolver
+
+try:
+    from qiskit_ibm_runtime.api.utils import default_runtime_url_resolver
+except ImportError:  # qiskit-ibm-runtime < 0.42 keeps it in utils.utils
+    from qiskit_ibm_runtime.utils.utils import default_runtime_url_resolver
 
 SHOTS = 64  # the cost guard allows 100
 MAX_TIME = "5m"  # sessions the contract tests open
@@ -44,7 +48,7 @@ class RawApi:
 
     def __init__(self, service: Any) -> None:
         account = service.active_account()
-        crn = service.active_instance()
+        crn = service.active_account()["instance"]
         self.base = default_runtime_url_resolver(account["url"], crn, bool(account.get("private_endpoint")))
         iam = os.environ.get("IAM_URL") or "https://iam.cloud.ibm.com"
         token = requests.post(

@@ -31,6 +31,7 @@ pytestmark = pytest.mark.contract
 
 @pytest.mark.contract(fidelity="Sessions: POST /sessions creates a session in state open; ids are UUIDs")
 @pytest.mark.parametrize(("kind", "mode", "interactive"), [(Session, "dedicated", 60), (Batch, "batch", 1)])
+@pytest.mark.min_client("0.51", reason="Session.details() returns timestamps from 0.51")
 def test_session_details_fields(fake_backend, contract_record, kind, mode, interactive):
     with kind(backend=fake_backend, max_time=MAX_TIME) as session:
         details = session.details()
@@ -63,6 +64,7 @@ def test_close_without_jobs_closes_at_once(fake_backend, raw, contract_record):
     assert states(wire) == ["open", "closed"]
 
 
+@pytest.mark.min_client("0.51", reason="Session.details() returns timestamps from 0.51")
 @pytest.mark.contract(fidelity="Sessions: open → active when the first job starts; status words")
 def test_a_session_through_one_job(fake_session, bell, raw, contract_record):
     assert fake_session.status() == PENDING

@@ -124,7 +124,6 @@ def test_a_misspelled_marker_option_is_an_error_at_collection(pytester):
     [
         (["--fakeqpu-plan=gold"], "*plan must be one of*"),
         (["--fakeqpu-seed=abc"], "*seed = 'abc' is not a valid int*"),
-        (["--fakeqpu-backends=ibm_torin"], "*unknown backend 'ibm_torin' (did you mean 'ibm_torino'?)*"),
     ],
 )
 def test_bad_option_values_are_usage_errors(pytester, args, message):
@@ -132,6 +131,20 @@ def test_bad_option_values_are_usage_errors(pytester, args, message):
     result = pytester.runpytest("-p", "no:cacheprovider", *args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([message])
+
+
+def test_a_backend_the_client_does_not_ship_fails_only_the_tests_that_use_the_fake(pytester):
+    # client releases ship different snapshots: a session never aborts for one (issue: 0.45 and ibm_kingston)
+    pytester.makepyfile("""
+        def test_without_the_fake():
+            pass
+
+        def test_with_the_fake(fake_runtime):
+            pass
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--fakeqpu-backends=ibm_torin")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*unknown backend 'ibm_torin' (did you mean 'ibm_torino'?)*"])
 
 
 def test_the_marker_is_registered(pytester):
@@ -157,7 +170,7 @@ GUARDED = """
             requests.get("https://quantum.cloud.ibm.com/api/v1/backends", timeout=1)
 
     def test_httpx_blocked():
-        with pytest.raises(AssertionError, match="fakeqpu blocked a real request to IBM"):
+        with pytest.raises(httpx.ConnectError, match="fakeqpu blocked a real request to IBM"):
             httpx.get("https://iam.cloud.ibm.com/identity/token")
 
     def test_client_blocked():
@@ -168,14 +181,19 @@ GUARDED = """
         crn = "crn:v1:bluemix:public:quantum-computing:us-east:a/1:2::"
         with pytest.raises(InvalidAccountError) as info:
             QiskitRuntimeService(channel="ibm_quantum_platform", token="t", instance=crn)
-        assert isinstance(info.value.__cause__, RealIbmRequestBlocked)
-        assert "iam.cloud.ibm.com" in str(info.value.__cause__)
+        chain, error = [], info.value
+        while error is not None:  # how deep the client nests it depends on its release
+            chain.append(error)
+            error = error.__cause__ or error.__context__
+        blocked = [e for e in chain if isinstance(e, RealIbmRequestBlocked)]
+        assert blocked and "iam.cloud.ibm.com" in str(blocked[0])
 
     def test_fake_still_answers(fake_service):
         assert fake_service.backends()
 """
 
 
+@pytest.mark.min_client("0.41", reason="0.40 builds a service with an explicit instance without calling IAM")
 def test_the_guard_blocks_ibm_hosts_that_no_fake_answers(pytester):
     pytester.makepyfile(GUARDED)
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=4)
