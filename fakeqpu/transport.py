@@ -187,7 +187,10 @@ def _answer(
     ours = Request.build(prepared.method or "GET", url, prepared.headers, _body(prepared.body), _hint(url))
     response = interceptor.handle(ours)
     if response.error is not None:
-        raise _requests_exception(response.error) from response.error
+        converted = _requests_exception(response.error)
+        if converted is response.error:
+            raise converted  # `raise e from e` would make e its own cause: a cycle callers walk forever
+        raise converted from response.error
     raw = urllib3.HTTPResponse(
         body=io.BytesIO(response.body),
         headers=response.headers,
