@@ -36,6 +36,7 @@ RUNTIME_FLAGS: dict[str, tuple[Callable[[str], Any], str]] = {
     "interactive_ttl": (int, "seconds"),
     "max_ttl": (int, "seconds"),
     "background_jobs": (_counts, "other users' jobs queued at start, e.g. ibm_torino=3"),
+    "instance": (str, "pin the account to this one instance (a CRN or a name)"),
     "usage_allocation_seconds": (int, "Premium/Flex allocation reported by /instances/usage (0: none)"),
     "auto_tick": (float, "virtual seconds per runtime API request (default 1)"),
 }

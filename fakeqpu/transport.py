@@ -34,6 +34,8 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 from requests.hooks import dispatch_hook
+from urllib3.exceptions import MaxRetryError
+from urllib3.util.retry import Retry
 
 from fakeqpu.api.http import Request, Response
 
@@ -172,7 +174,7 @@ def _answer_requests(
     kwargs: dict[str, Any],
 ) -> requests.Response:
     def answer(session: requests.Session, prepared: requests.PreparedRequest, **kw: Any) -> requests.Response:
-        return _answer(interceptor, prepared, stream, kw)
+        return _answer(interceptor, prepared, stream, kw, _retries(session, prepared.url or ""))
 
     send: Callable[..., requests.Response] = answer
     for wrapper in reversed(REQUESTS_WRAPPERS):
@@ -180,25 +182,53 @@ def _answer_requests(
     return send(session, prepared, **kwargs)
 
 
+def _retries(session: requests.Session, url: str) -> Retry | None:
+    """The retry policy of the adapter the session mounted for `url` (the client mounts one)."""
+    try:
+        policy = getattr(session.get_adapter(url), "max_retries", None)
+    except requests.exceptions.InvalidSchema:
+        return None
+    return policy if isinstance(policy, Retry) else None
+
+
 def _answer(
-    interceptor: Interceptor, prepared: requests.PreparedRequest, stream: bool, kwargs: dict[str, Any]
+    interceptor: Interceptor,
+    prepared: requests.PreparedRequest,
+    stream: bool,
+    kwargs: dict[str, Any],
+    retries: Retry | None = None,
 ) -> requests.Response:
+    """Answer as requests would over the network, the adapter's urllib3 retries on status included."""
     url = prepared.url or ""
-    ours = Request.build(prepared.method or "GET", url, prepared.headers, _body(prepared.body), _hint(url))
-    response = interceptor.handle(ours)
-    if response.error is not None:
-        converted = _requests_exception(response.error)
-        if converted is response.error:
-            raise converted  # `raise e from e` would make e its own cause: a cycle callers walk forever
-        raise converted from response.error
-    raw = urllib3.HTTPResponse(
-        body=io.BytesIO(response.body),
-        headers=response.headers,
-        status=response.status,
-        reason=_reason(response.status),
-        preload_content=False,
-        decode_content=False,
-    )
+    method = prepared.method or "GET"
+    body = _body(prepared.body)
+    while True:
+        response = interceptor.handle(Request.build(method, url, prepared.headers, body, _hint(url)))
+        if response.error is not None:
+            converted = _requests_exception(response.error)
+            if converted is response.error:
+                raise converted  # `raise e from e` would make e its own cause: a cycle callers walk forever
+            raise converted from response.error
+        raw = urllib3.HTTPResponse(
+            body=io.BytesIO(response.body),
+            headers=response.headers,
+            status=response.status,
+            reason=_reason(response.status),
+            preload_content=False,
+            decode_content=False,
+            request_method=method,  # a HEAD answer has no body, whatever its Content-Length says
+        )
+        if retries is None or not retries.is_retry(
+            method, response.status, bool(raw.headers.get("Retry-After"))
+        ):
+            break
+        try:  # what urllib3's urlopen does with a status in the policy's force list
+            retries = retries.increment(method, url, response=raw)
+        except MaxRetryError as exhausted:
+            if retries.raise_on_status:
+                raise requests.exceptions.RetryError(exhausted, request=prepared) from None
+            break
+        retries.sleep(raw)  # backoff or Retry-After: `time.sleep`, virtual while a fake runs
     answer = _ADAPTER.build_response(prepared, raw)
     answer.elapsed = timedelta(0)
     answer = dispatch_hook("response", prepared.hooks, answer, **kwargs)
