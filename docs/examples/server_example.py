@@ -27,6 +27,7 @@ print(Session(backend=backend).session_id)
 """
 
 
+@pytest.mark.min_client("0.50", reason="the client reads IAM_URL from the environment since 0.50")
 def test_a_worker_process_talks_to_the_fake(fakeqpu_server):
     worker = subprocess.run(
         [sys.executable, "-c", WORKER],
@@ -61,6 +62,7 @@ def move_the_fakes_clock(**how_far: float) -> str:
     return answer.json()  # the fake's new now, ISO 8601
 
 
+@pytest.mark.min_client("0.50", reason="the client reads IAM_URL from the environment since 0.50")
 def test_a_notebook_kernel_uses_the_env_file(fakeqpu_server, tmp_path, monkeypatch):
     for name in fakeqpu_server.env:
         monkeypatch.delenv(name, raising=False)  # restored after the test, as a kernel would end

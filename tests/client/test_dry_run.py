@@ -7,7 +7,7 @@ import warnings
 
 import pytest
 
-DRY_RUN = pytest.mark.min_client("0.47", reason="dry_run came with the executor-era primitives")
+DRY_RUN = pytest.mark.min_client("0.51", reason="include_mocks and dry_run are absent up to 0.50")
 
 
 def _legacy_sampler(mode):
@@ -18,6 +18,7 @@ def _legacy_sampler(mode):
         return SamplerV2(mode=mode)
 
 
+@DRY_RUN
 def test_mock_devices_are_listed_only_with_include_mocks(fake_service, fake_backend):
     names = [b.name for b in fake_service.backends()]
     with_mocks = [b.name for b in fake_service.backends(include_mocks=True)]

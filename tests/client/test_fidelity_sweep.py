@@ -216,6 +216,7 @@ def test_an_unknown_calibration_id_is_refused(fake_service, fake_backend, bell):
 # -- item 8: usage per plan ---------------------------------------------------------------------------
 
 
+@pytest.mark.min_client("0.43", reason="0.40 serves service.usage() only on the retired ibm_quantum channel")
 @pytest.mark.parametrize(
     ("options", "limit", "allocation"),
     [

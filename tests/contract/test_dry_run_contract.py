@@ -7,6 +7,7 @@ import pytest
 pytestmark = pytest.mark.contract
 
 
+@pytest.mark.min_client("0.51", reason="include_mocks and dry runs are absent from the client up to 0.50")
 @pytest.mark.contract(fidelity="Dry runs: mock devices listed only with include_mocks, class mock")
 def test_dry_run_device_is_listed_with_include_mocks(fake_backend, raw, contract_record):
     plain = raw.get("/backends").json()["devices"]
