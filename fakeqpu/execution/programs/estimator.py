@@ -7,11 +7,10 @@ from typing import Any
 
 from fakeqpu.execution.encoding import estimator_result_text
 from fakeqpu.execution.errors import VALIDATION, ExecutionError
-from fakeqpu.execution.estimate import estimated_seconds, num_executions
 from fakeqpu.execution.estimator import run_estimator
 from fakeqpu.execution.options import parse_options
 from fakeqpu.execution.prepared import PreparedJob
-from fakeqpu.execution.programs.common import backend
+from fakeqpu.execution.programs.common import backend, pub_job
 from fakeqpu.execution.programs.sampler import pubs_problem
 from fakeqpu.execution.pubs import estimator_pubs, raw_pubs
 
@@ -27,14 +26,7 @@ class EstimatorProgram:
         options = parse_options(params)
         tasks = estimator_pubs(raw_pubs(params), options, target)
         runs = [(task.pub.circuit, task.shots, task.pub.parameter_values.size) for task in tasks]
-        seconds = estimated_seconds(
-            ((circuit, shots * sets) for circuit, shots, sets in runs),
-            target,
-            options.rep_delay,
-            data.configuration,
-        )
-        executions = num_executions((shots, sets) for _, shots, sets in runs)
-        return PreparedJob("estimator", backend_name, executions, seconds, tasks, options)
+        return pub_job("estimator", backend_name, runs, tasks, options, data, target)
 
     def run(self, prepared: PreparedJob, *, seed: int, start: datetime, stop: datetime) -> str:
         options = prepared.options

@@ -7,10 +7,9 @@ from typing import Any
 
 from fakeqpu.execution.encoding import sampler_result_text
 from fakeqpu.execution.errors import VALIDATION, ExecutionError
-from fakeqpu.execution.estimate import estimated_seconds, num_executions
 from fakeqpu.execution.options import parse_options
 from fakeqpu.execution.prepared import PreparedJob
-from fakeqpu.execution.programs.common import backend
+from fakeqpu.execution.programs.common import backend, pub_job
 from fakeqpu.execution.pubs import raw_pubs, sampler_pubs
 from fakeqpu.execution.sampler import run_sampler
 
@@ -26,14 +25,7 @@ class SamplerProgram:
         options = parse_options(params)
         pubs = sampler_pubs(raw_pubs(params), options, target)
         runs = [(pub.circuit, pub.shots, pub.parameter_values.size) for pub in pubs]
-        seconds = estimated_seconds(
-            ((circuit, shots * sets) for circuit, shots, sets in runs),
-            target,
-            options.rep_delay,
-            data.configuration,
-        )
-        executions = num_executions((shots, sets) for _, shots, sets in runs)
-        return PreparedJob("sampler", backend_name, executions, seconds, pubs, options)
+        return pub_job("sampler", backend_name, runs, pubs, options, data, target)
 
     def run(self, prepared: PreparedJob, *, seed: int, start: datetime, stop: datetime) -> str:
         options = prepared.options
