@@ -11,14 +11,14 @@ from typing import Any
 
 from fakeqpu.execution.estimate import OVERHEAD_SECONDS
 from fakeqpu.execution.prepared import PreparedJob
-from fakeqpu.execution.programs.common import backend
+from fakeqpu.execution.programs.common import Refused, backend
 
 
 class CalibrateProgram:
     def submission_problem(self, params: Any, params_wire: Any) -> str | None:
         try:
             _model_class(params_wire).model_validate(params_wire)
-        except _Refused as exc:
+        except Refused as exc:
             return str(exc)
         except Exception as exc:
             return f"params do not match the calibrate schema: {str(exc).splitlines()[0]}"
@@ -39,10 +39,6 @@ class CalibrateProgram:
         return text
 
 
-class _Refused(Exception):
-    pass
-
-
 def _module_name(version: str) -> str:
     return f"ibm_quantum_schemas.calibrator.version_{version[1:].replace('.', '_')}"
 
@@ -51,14 +47,14 @@ def _model_class(params_wire: Any) -> Any:
     import importlib
 
     if not isinstance(params_wire, dict):
-        raise _Refused("params must be an object.")
+        raise Refused("params must be an object.")
     version = params_wire.get("schema_version")
     if not isinstance(version, str) or not re.fullmatch(r"v\d+\.\d+", version):
-        raise _Refused(f"params.schema_version {version!r} is not a calibrate schema version.")
+        raise Refused(f"params.schema_version {version!r} is not a calibrate schema version.")
     try:
         module = importlib.import_module(_module_name(version))
     except ImportError:
-        raise _Refused(f"params.schema_version {version!r} is not a calibrate schema version.") from None
+        raise Refused(f"params.schema_version {version!r} is not a calibrate schema version.") from None
     return module.ParamsModel
 
 

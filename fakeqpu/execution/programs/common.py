@@ -44,3 +44,32 @@ def pub_job(
     )
     executions = num_executions((shots, sets) for _, shots, sets in runs)
     return PreparedJob(program_id, backend_name, executions, seconds, pubs, options)
+
+
+class Refused(Exception):
+    """Params the service refuses at submission (a 400), with the reason."""
+
+
+def schema_model(params_wire: dict[str, Any], converters: dict[str, Any], program: str) -> Any:
+    """The params validated with the client's model for their `schema_version`; `Refused` otherwise."""
+    version = params_wire.get("schema_version")
+    converter = converters.get(version) if isinstance(version, str) else None
+    if converter is None:
+        raise Refused(f"params.schema_version {version!r} is not one of {', '.join(sorted(converters))}.")
+    try:
+        return converter.model.model_validate(params_wire)
+    except Exception as exc:
+        raise Refused(f"params do not match the {program} {version} schema: {first_error(exc)}") from None
+
+
+def first_error(exc: Exception) -> str:
+    """The first of a pydantic error's complaints, with where it is; else the first line of the error."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        try:
+            first = errors()[0]
+            where = ".".join(str(part) for part in first.get("loc", ()))
+            return f"{where}: {first.get('msg', '')}" if where else str(first.get("msg", ""))
+        except Exception:
+            pass
+    return str(exc).splitlines()[0]

@@ -24,7 +24,7 @@ from fakeqpu.execution.components import run_components
 from fakeqpu.execution.errors import INCOMPATIBLE, NOT_ISA, SYSTEM_LIMITS, VALIDATION, ExecutionError
 from fakeqpu.execution.estimate import estimated_seconds, num_executions
 from fakeqpu.execution.prepared import PreparedJob
-from fakeqpu.execution.programs.common import backend
+from fakeqpu.execution.programs.common import Refused, backend, schema_model
 from fakeqpu.execution.programs.spans import chunk_spans
 
 # Decompressed tensors the fake accepts, in elements (a zlib bomb must not reach numpy).
@@ -39,7 +39,7 @@ class ExecutorProgram:
     def submission_problem(self, params: Any, params_wire: Any) -> str | None:
         try:
             self._model(params_wire)
-        except _Refused as exc:
+        except Refused as exc:
             return str(exc)
         return None
 
@@ -47,7 +47,7 @@ class ExecutorProgram:
         data, target = backend(backend_name)
         try:
             model = self._model(params_wire)
-        except _Refused as exc:
+        except Refused as exc:
             raise ExecutionError(VALIDATION, str(exc)) from None
         program_model = model.quantum_program
         meas_level = getattr(program_model, "meas_level", "classified")
@@ -103,10 +103,6 @@ class ExecutorProgram:
         return model
 
 
-class _Refused(Exception):
-    """Params the service refuses at submission (400)."""
-
-
 def _converters() -> Any:
     from qiskit_ibm_runtime.quantum_program.params_converters import QUANTUM_PROGRAM_PARAMS_CONVERTERS
 
@@ -115,31 +111,12 @@ def _converters() -> Any:
 
 def _validate(params_wire: Any) -> Any:
     if not isinstance(params_wire, dict):
-        raise _Refused("params must be an object.")
+        raise Refused("params must be an object.")
     try:
         converters = _converters()
     except ImportError:
-        raise _Refused("this client's qiskit-ibm-runtime has no executor schemas.") from None
-    version = params_wire.get("schema_version")
-    converter = converters.get(version) if isinstance(version, str) else None
-    if converter is None:
-        raise _Refused(f"params.schema_version {version!r} is not one of {', '.join(sorted(converters))}.")
-    try:
-        return converter.model.model_validate(params_wire)
-    except Exception as exc:
-        raise _Refused(f"params do not match the executor {version} schema: {_first_error(exc)}") from None
-
-
-def _first_error(exc: Exception) -> str:
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        try:
-            first = errors()[0]
-            where = ".".join(str(part) for part in first.get("loc", ()))
-            return f"{where}: {first.get('msg', '')}" if where else str(first.get("msg", ""))
-        except Exception:
-            pass
-    return str(exc).splitlines()[0]
+        raise Refused("this client's qiskit-ibm-runtime has no executor schemas.") from None
+    return schema_model(params_wire, converters, "executor")
 
 
 def _model_item_size(item: Any) -> int:

@@ -31,7 +31,7 @@ from fakeqpu.execution.errors import NOT_ISA, VALIDATION, ExecutionError
 from fakeqpu.execution.estimate import estimated_seconds, num_executions
 from fakeqpu.execution.lindblad import LindbladModel, layer_model, readout_model
 from fakeqpu.execution.prepared import PreparedJob
-from fakeqpu.execution.programs.common import backend
+from fakeqpu.execution.programs.common import Refused, backend, schema_model
 
 PAULI_BASES = 9
 # IBM's documented defaults of NoiseLearnerOptions (the client sends only what the user set).
@@ -52,7 +52,7 @@ class NoiseLearnerProgram:
         if "schema_version" in params_wire:
             try:
                 _v3_model(params_wire)
-            except _Refused as exc:
+            except Refused as exc:
                 return str(exc)
             return None
         if not isinstance(params, dict) or not isinstance(params.get("circuits"), list):
@@ -76,10 +76,6 @@ class NoiseLearnerProgram:
     def run(self, prepared: PreparedJob, *, seed: int, start: datetime, stop: datetime) -> str:
         job: _Job = prepared.payload
         return job.result_text(prepared.backend_name)
-
-
-class _Refused(Exception):
-    pass
 
 
 class _Job:
@@ -187,17 +183,8 @@ def _v3_model(params_wire: dict[str, Any]) -> Any:
     try:
         converters = _v3_converters()
     except ImportError:
-        raise _Refused("this client's qiskit-ibm-runtime has no NoiseLearnerV3 schemas.") from None
-    version = params_wire.get("schema_version")
-    converter = converters.get(version) if isinstance(version, str) else None
-    if converter is None:
-        raise _Refused(f"params.schema_version {version!r} is not one of {', '.join(sorted(converters))}.")
-    try:
-        return converter.model.model_validate(params_wire)
-    except Exception as exc:
-        raise _Refused(
-            f"params do not match the noise-learner {version} schema: {str(exc).splitlines()[0]}"
-        ) from None
+        raise Refused("this client's qiskit-ibm-runtime has no NoiseLearnerV3 schemas.") from None
+    return schema_model(params_wire, converters, "noise-learner")
 
 
 def _prepare_v3(params_wire: dict[str, Any], target: Target) -> _V3Job:
@@ -205,7 +192,7 @@ def _prepare_v3(params_wire: dict[str, Any], target: Target) -> _V3Job:
 
     try:
         model = _v3_model(params_wire)
-    except _Refused as exc:
+    except Refused as exc:
         raise ExecutionError(VALIDATION, str(exc)) from None
     instructions, options = _v3_converters()[model.schema_version].decoder(model)
     physical = {qubit: i for i, qubit in enumerate(QuantumRegister(target.num_qubits, "q"))}
