@@ -32,7 +32,7 @@ def main() -> None:
     from qiskit_ibm_runtime.fake_provider import FakeTorino
 
     import fakeqpu
-    from fakeqpu.execution import cutting, noise
+    from fakeqpu.execution.simulation import cutting, noise
 
     runs: dict[str, float] = {}
     with fakeqpu.mock_runtime(backends=["ibm_torino"], seed=1) as runtime:
@@ -132,7 +132,7 @@ def _replayed(runtime: object, job: Callable[[], None], repeat: int) -> tuple[fl
     interceptor, nested inside the fake's (the innermost answers), replays them in order for each
     repeat. The fake's clock stays on, so the client's polls sleep virtually, as with the fake.
     """
-    from fakeqpu.transport import Interceptor
+    from fakeqpu.transports.inprocess import Interceptor
 
     recorded: list[tuple[str, str, Any]] = []
     interceptor = runtime._interceptor  # type: ignore[attr-defined]

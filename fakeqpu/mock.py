@@ -80,7 +80,7 @@ class FakeRuntime(Controls):
             advance=lambda seconds: self.clock.advance(seconds=seconds),
             auto_tick=float(options.auto_tick or 0.0),
         )
-        from fakeqpu.transport import Interceptor  # loaded by the first fake only
+        from fakeqpu.transports.inprocess import Interceptor  # loaded by the first fake only
 
         self._interceptor = Interceptor(self.app.handle)
         self._saved_env: dict[str, str | None] = {}

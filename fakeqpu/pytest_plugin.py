@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from fakeqpu import real
-from fakeqpu.divergence import record
-from fakeqpu.guard import RealTrafficGuard
 from fakeqpu.options import OptionError, RuntimeOptions, UnknownBackendOption
+from fakeqpu.real import plugin as real
+from fakeqpu.real.divergence import record
+from fakeqpu.transports.guard import RealTrafficGuard
 
 if TYPE_CHECKING:  # fakeqpu.mock pulls in qiskit: imported by the first fixture, not by plugin loading
     from fakeqpu.mock import FakeRuntime

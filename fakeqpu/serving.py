@@ -31,8 +31,8 @@ from fakeqpu.clock import Clock
 from fakeqpu.controls import Controls
 from fakeqpu.mock import CRN, TOKEN, FakeRuntime
 from fakeqpu.options import OptionError, RuntimeOptions
-from fakeqpu.server import HttpServer, client_urls, self_signed_tls
 from fakeqpu.service.runtime import RuntimeService
+from fakeqpu.transports.server import HttpServer, client_urls, self_signed_tls
 
 SERVED_AUTO_TICK = 1.0  # virtual seconds each runtime API request takes when the options do not say
 

@@ -12,8 +12,8 @@ PACKAGE = Path(fakeqpu.__file__).parent
 # Highest layer first. A module belongs to the longest prefix listed; same layer may import same layer.
 LAYERS = {
     "fakeqpu": 5,  # public API, pytest plugin, guard, options, cli, testing aids
-    "fakeqpu.transport": 4,
-    "fakeqpu.server": 4,  # server mode's front door, the other transport
+    "fakeqpu.transports.inprocess": 4,
+    "fakeqpu.transports.server": 4,  # server mode's front door, the other transport
     "fakeqpu.api": 3,
     "fakeqpu.service": 2,
     "fakeqpu.execution": 1,
@@ -63,5 +63,5 @@ def test_imports_go_down_only():
 def test_the_domain_knows_no_http_and_execution_knows_no_sessions():
     service = {m for p in (PACKAGE / "service").rglob("*.py") for m in imported_modules(p)}
     execution = {m for p in (PACKAGE / "execution").rglob("*.py") for m in imported_modules(p)}
-    assert not any(m.startswith(("fakeqpu.api", "fakeqpu.transport")) for m in service)
+    assert not any(m.startswith(("fakeqpu.api", "fakeqpu.transports.inprocess")) for m in service)
     assert not any(m.startswith(("fakeqpu.service", "fakeqpu.clock")) for m in execution)

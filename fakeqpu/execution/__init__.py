@@ -12,10 +12,10 @@ from typing import Any
 
 from qiskit import QuantumCircuit
 
-from fakeqpu.execution import noise
 from fakeqpu.execution.errors import INCOMPATIBLE, VALIDATION, ExecutionError
 from fakeqpu.execution.prepared import PreparedJob
 from fakeqpu.execution.programs import Program, registry
+from fakeqpu.execution.simulation import noise
 
 __all__ = ["ExecutionError", "PreparedJob", "prepare", "program_ids", "run", "submission_problem", "warm"]
 

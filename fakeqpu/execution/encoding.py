@@ -16,9 +16,9 @@ import numpy as np
 from numpy.typing import NDArray
 from qiskit_ibm_runtime import RuntimeEncoder
 
-from fakeqpu.execution.estimator import EstimatorPubData
 from fakeqpu.execution.options import JobOptions
-from fakeqpu.execution.sampler import SamplerPubData
+from fakeqpu.execution.simulation.estimator import EstimatorPubData
+from fakeqpu.execution.simulation.sampler import SamplerPubData
 
 
 def sampler_result_text(pubs: Sequence[SamplerPubData], start: datetime, stop: datetime) -> str:

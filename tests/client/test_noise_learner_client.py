@@ -11,7 +11,7 @@ import pytest
 from qiskit import QuantumCircuit
 from qiskit_ibm_runtime import Batch, Session
 
-from fakeqpu.execution import lindblad, noise
+from fakeqpu.execution.simulation import lindblad, noise
 
 V3 = pytest.mark.min_client("0.47", reason="NoiseLearnerV3 came in 0.47 with the Executor")
 
@@ -193,7 +193,7 @@ def test_noise_learner_bad_params_are_refused_and_the_next_job_runs(fake_backend
 def test_lindblad_rates_reproduce_the_twirled_fidelities():
     from qiskit.quantum_info import pauli_basis
 
-    from fakeqpu.execution.twirl import pauli_fidelities
+    from fakeqpu.execution.simulation.twirl import pauli_fidelities
 
     target = noise.backend_target("ibm_torino")
     qargs = sorted(target["cz"])[0]

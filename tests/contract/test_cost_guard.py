@@ -10,7 +10,7 @@ from qiskit import QuantumCircuit
 from qiskit.circuit import Parameter
 from qiskit_ibm_runtime import RuntimeEncoder
 
-from fakeqpu.cost_guard import CostLimits, active_qubits, vet_job, vet_session
+from fakeqpu.real.cost_guard import CostLimits, active_qubits, vet_job, vet_session
 
 LIMITS = CostLimits()
 UNDECODABLE = (

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from fakeqpu.real import CLOCK_SKIP, MODEL_SKIP
+from fakeqpu.real.plugin import CLOCK_SKIP, MODEL_SKIP
 
 CONTRACT_DIR = Path(__file__).parent
 

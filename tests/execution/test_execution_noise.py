@@ -9,9 +9,9 @@ from qiskit_aer import AerSimulator
 from qiskit_aer.noise.device import basic_device_gate_errors
 
 from fakeqpu import execution
-from fakeqpu.execution import noise
-from fakeqpu.execution.cutting import cut, physical_operations
-from fakeqpu.execution.twirl import twirled_gate_errors
+from fakeqpu.execution.simulation import noise
+from fakeqpu.execution.simulation.cutting import cut, physical_operations
+from fakeqpu.execution.simulation.twirl import twirled_gate_errors
 
 
 def test_cut_keeps_only_the_used_qubits(good_bell_isa):

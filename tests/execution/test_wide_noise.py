@@ -17,10 +17,10 @@ from qiskit_aer import AerSimulator
 from qiskit_aer.noise import NoiseModel
 from qiskit_aer.noise.device import basic_device_readout_errors
 
-from fakeqpu.execution import noise
-from fakeqpu.execution.cutting import cut, physical_operations
-from fakeqpu.execution.simulate import _methods
-from fakeqpu.execution.twirl import twirled_gate_errors
+from fakeqpu.execution.simulation import noise
+from fakeqpu.execution.simulation.cutting import cut, physical_operations
+from fakeqpu.execution.simulation.simulate import _methods
+from fakeqpu.execution.simulation.twirl import twirled_gate_errors
 
 
 def ghz(size: int) -> QuantumCircuit:

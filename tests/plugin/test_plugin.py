@@ -176,7 +176,7 @@ GUARDED = """
     def test_client_blocked():
         from qiskit_ibm_runtime import QiskitRuntimeService
         from qiskit_ibm_runtime.accounts import InvalidAccountError
-        from fakeqpu.guard import RealIbmRequestBlocked
+        from fakeqpu.transports.guard import RealIbmRequestBlocked
 
         crn = "crn:v1:bluemix:public:quantum-computing:us-east:a/1:2::"
         with pytest.raises(InvalidAccountError) as info:

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 import fakeqpu
-from fakeqpu.server import ibm_url
+from fakeqpu.transports.server import ibm_url
 
 from .conftest import error_code, runtime_headers
 

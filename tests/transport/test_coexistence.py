@@ -13,7 +13,7 @@ import respx
 
 import fakeqpu
 from fakeqpu.api.http import Response
-from fakeqpu.transport import Interceptor
+from fakeqpu.transports.inprocess import Interceptor
 
 IBM = "https://quantum.cloud.ibm.com/api/v1/backends"
 OTHER = "https://api.example.org/thing"

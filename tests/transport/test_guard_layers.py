@@ -9,8 +9,8 @@ import urllib.request
 import pytest
 import urllib3
 
-from fakeqpu.guard import RealIbmHostBlocked, SocketGuard
-from fakeqpu.transport import ibm_host, ibm_url
+from fakeqpu.transports.guard import RealIbmHostBlocked, SocketGuard
+from fakeqpu.transports.inprocess import ibm_host, ibm_url
 
 
 class Reached(Exception):

@@ -9,11 +9,11 @@ from qiskit.circuit import QuantumCircuit
 from qiskit.transpiler import Target
 
 from fakeqpu.backend_data import BackendData, UnknownBackendError, get_backend_data
-from fakeqpu.execution import noise
 from fakeqpu.execution.errors import ExecutionError
 from fakeqpu.execution.estimate import estimated_seconds, num_executions
 from fakeqpu.execution.options import JobOptions
 from fakeqpu.execution.prepared import PreparedJob
+from fakeqpu.execution.simulation import noise
 
 BACKEND_NOT_FOUND = 1007
 

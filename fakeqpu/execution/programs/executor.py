@@ -20,12 +20,12 @@ from typing import Any
 import numpy as np
 from qiskit.circuit import QuantumCircuit
 
-from fakeqpu.execution.components import run_components
 from fakeqpu.execution.errors import INCOMPATIBLE, NOT_ISA, SYSTEM_LIMITS, VALIDATION, ExecutionError
 from fakeqpu.execution.estimate import estimated_seconds, num_executions
 from fakeqpu.execution.prepared import PreparedJob
 from fakeqpu.execution.programs.common import Refused, backend, schema_model
 from fakeqpu.execution.programs.spans import chunk_spans
+from fakeqpu.execution.simulation.components import run_components
 
 # Decompressed tensors the fake accepts, in elements (a zlib bomb must not reach numpy).
 MAX_TENSOR_ELEMENTS = 20_000_000

@@ -29,9 +29,9 @@ from qiskit.transpiler import Target
 
 from fakeqpu.execution.errors import NOT_ISA, VALIDATION, ExecutionError
 from fakeqpu.execution.estimate import estimated_seconds, num_executions
-from fakeqpu.execution.lindblad import LindbladModel, layer_model, readout_model
 from fakeqpu.execution.prepared import PreparedJob
 from fakeqpu.execution.programs.common import Refused, backend, schema_model
+from fakeqpu.execution.simulation.lindblad import LindbladModel, layer_model, readout_model
 
 PAULI_BASES = 9
 # IBM's documented defaults of NoiseLearnerOptions (the client sends only what the user set).

@@ -11,7 +11,7 @@ from fakeqpu.execution.options import parse_options
 from fakeqpu.execution.prepared import PreparedJob
 from fakeqpu.execution.programs.common import backend, pub_job
 from fakeqpu.execution.pubs import raw_pubs, sampler_pubs
-from fakeqpu.execution.sampler import run_sampler
+from fakeqpu.execution.simulation.sampler import run_sampler
 
 
 class SamplerProgram:

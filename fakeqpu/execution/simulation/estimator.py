@@ -19,11 +19,11 @@ from numpy.typing import NDArray
 from qiskit.circuit import ClassicalRegister, QuantumCircuit
 from qiskit.quantum_info import PauliList
 
-from fakeqpu.execution import noise
-from fakeqpu.execution.cutting import Operation, cut, physical_operations
 from fakeqpu.execution.options import JobOptions
 from fakeqpu.execution.pubs import EstimatorTask, flatten_observables
-from fakeqpu.execution.simulate import Experiment, bindings, sample
+from fakeqpu.execution.simulation import noise
+from fakeqpu.execution.simulation.cutting import Operation, cut, physical_operations
+from fakeqpu.execution.simulation.simulate import Experiment, bindings, sample
 
 _BASIS_REGISTER = "fakeqpu_basis"
 # rz(phi) then sx maps Z onto the wanted Pauli for a Z measurement, in target-native gates.

@@ -3,8 +3,8 @@
 `fake_service` is `QiskitRuntimeService()` from the user's credentials, `fake_backend` a real backend,
 `fake_session`/`fake_batch` real sessions with a short `max_time`. What cannot exist on real hardware
 (the fake's model and clock, options that configure the fake) is skipped with the reason. The cost
-guard (`fakeqpu.real_http`) vets every job and session; whatever a test created is closed when it
-ends; contract tests' outcomes go to the divergence report (`fakeqpu.divergence`).
+guard (`fakeqpu.real.traffic`) vets every job and session; whatever a test created is closed when it
+ends; contract tests' outcomes go to the divergence report (`fakeqpu.real.divergence`).
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from fakeqpu.cost_guard import CostLimits
-from fakeqpu.divergence import CONTRACT, REFUSED, TARGET, DivergenceReport
 from fakeqpu.options import RuntimeOptions
-from fakeqpu.real_http import Created, RealTraffic
+from fakeqpu.real.cost_guard import CostLimits
+from fakeqpu.real.divergence import CONTRACT, REFUSED, TARGET, DivergenceReport
+from fakeqpu.real.traffic import Created, RealTraffic
 
 CLOCK_SKIP = "needs the fake's clock: time travel is impossible on real hardware"
 MODEL_SKIP = "needs the fake itself (fake_runtime): its model does not exist on real hardware"

@@ -1,7 +1,7 @@
 """What a real run (`--fakeqpu-real`) may spend: limits, and the check of each job or session body.
 
 Pure functions over request bodies (the JSON the client posts, decoded with `RuntimeDecoder`), so the
-limits can be tested without HTTP. `fakeqpu.real_http` applies them to the traffic.
+limits can be tested without HTTP. `fakeqpu.real.traffic` applies them to the traffic.
 """
 
 from __future__ import annotations

@@ -19,10 +19,10 @@ import numpy as np
 from numpy.typing import NDArray
 from qiskit.circuit import ControlFlowOp, Parameter, ParameterExpression, QuantumCircuit
 
-from fakeqpu.execution import noise
-from fakeqpu.execution.cutting import cut, physical_operations
 from fakeqpu.execution.errors import INCOMPATIBLE, ExecutionError
-from fakeqpu.execution.simulate import Experiment, sample
+from fakeqpu.execution.simulation import noise
+from fakeqpu.execution.simulation.cutting import cut, physical_operations
+from fakeqpu.execution.simulation.simulate import Experiment, sample
 
 _PASSIVE = frozenset({"barrier", "delay"})
 

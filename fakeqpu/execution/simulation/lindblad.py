@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from qiskit.quantum_info import pauli_basis
 from qiskit.transpiler import Target
 
-from fakeqpu.execution.twirl import pauli_fidelities
+from fakeqpu.execution.simulation.twirl import pauli_fidelities
 
 Generator = tuple[tuple[int, str], ...]
 """(position in the layer, 'X' | 'Y' | 'Z') per qubit the generator acts on, positions ascending."""

@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 
 import requests
 
-from fakeqpu import transport
-from fakeqpu.cost_guard import CostGuardRefusal, CostLimits, Vetted, vet_job, vet_session
-from fakeqpu.transport import ibm_url
+from fakeqpu.real.cost_guard import CostGuardRefusal, CostLimits, Vetted, vet_job, vet_session
+from fakeqpu.transports import inprocess as transport
+from fakeqpu.transports.inprocess import ibm_url
 
 _CREATE = re.compile(r"^/api/v\d+/(?P<what>jobs|sessions)/?$")
 FUNCTION = "function"

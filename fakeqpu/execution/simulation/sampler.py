@@ -10,9 +10,9 @@ import numpy as np
 from numpy.typing import NDArray
 from qiskit.primitives import BitArray
 
-from fakeqpu.execution import noise
-from fakeqpu.execution.cutting import cut, physical_operations
-from fakeqpu.execution.simulate import Experiment, bindings, sample
+from fakeqpu.execution.simulation import noise
+from fakeqpu.execution.simulation.cutting import cut, physical_operations
+from fakeqpu.execution.simulation.simulate import Experiment, bindings, sample
 
 
 @dataclass(frozen=True)

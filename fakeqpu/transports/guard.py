@@ -26,7 +26,7 @@ from typing import Any
 import requests
 
 from fakeqpu.api.http import Request, Response
-from fakeqpu.transport import Interceptor, ibm_host
+from fakeqpu.transports.inprocess import Interceptor, ibm_host
 
 
 class RealIbmRequestBlocked(requests.ConnectionError):

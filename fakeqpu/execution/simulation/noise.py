@@ -28,8 +28,8 @@ from qiskit_aer.noise import NoiseModel
 from qiskit_aer.noise.device import basic_device_gate_errors, basic_device_readout_errors
 
 from fakeqpu.backend_data import get_backend_data
-from fakeqpu.execution.cutting import Operation
-from fakeqpu.execution.twirl import twirled_gate_errors
+from fakeqpu.execution.simulation.cutting import Operation
+from fakeqpu.execution.simulation.twirl import twirled_gate_errors
 
 NoiseKey = tuple[str, tuple[int, ...], frozenset[Operation]]
 
