@@ -13,7 +13,8 @@ from fakeqpu.api import wire
 from fakeqpu.api.http import Request, Response
 from fakeqpu.api.router import Router
 from fakeqpu.service import errors
-from fakeqpu.service.runtime import JobFilter, RuntimeService
+from fakeqpu.service.listing import JobFilter
+from fakeqpu.service.runtime import RuntimeService
 
 # The API versions the fake answers (`IBM-API-Version`, sent by every client release). The service is
 # version-free; only the shape of an answer follows the version (docs/fidelity.md, client versions).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -103,3 +104,21 @@ class Session:
         self.closed = True
         self.closed_at = now
         self.state_reason = reason
+
+
+def jump_hint(
+    session: Session, user_jumps: Callable[[], Sequence[tuple[datetime, datetime]]] | None
+) -> str | None:
+    """Why a session closed on its own, when a freezegun/time-machine jump of the user's did it."""
+    closed = session.closed_at
+    if closed is None or user_jumps is None or session.state_reason not in (REASON_IDLE, REASON_MAX_TTL):
+        return None
+    for before, after in user_jumps():
+        if before < closed <= after:
+            why = "with no job for 30 minutes" if session.state_reason == REASON_IDLE else "at its max TTL"
+            return (
+                f"fakeqpu: session {session.id} closed {why} during a jump of the clock from "
+                f"{before:%H:%M:%S} to {after:%H:%M:%S} made by freezegun or time-machine in your code. "
+                "Move time with qpu_clock.advance() in smaller steps, or keep a job running across it."
+            )
+    return None

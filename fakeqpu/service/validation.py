@@ -15,6 +15,8 @@ from fakeqpu.service import errors
 # The largest number of seconds any duration field may carry: far above every plan's limits, far below
 # what `timedelta` and `datetime` arithmetic can hold.
 MAX_SECONDS = 10**9
+MAX_TAGS = 8
+MAX_TAG_LENGTH = 86
 
 
 def is_number(value: Any) -> bool:
@@ -57,3 +59,38 @@ def boolean(value: Any, name: str) -> bool:
     if not isinstance(value, bool):
         raise errors.validation_error(f"{name} must be a boolean.")
     return value
+
+
+def max_ttl_seconds(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value > MAX_SECONDS:
+        return MAX_SECONDS  # capped at the plan's limit right after, like any too-long max_ttl
+    return positive_int_seconds(value, "max_ttl")
+
+
+def estimate_seconds(seconds: float) -> float:
+    """IBM's duration estimate, kept finite: an absurd option (a huge rep_delay) cannot break time."""
+    if not math.isfinite(seconds) or seconds < 0:
+        raise errors.validation_error("the job's options give no finite duration estimate.")
+    return round(min(seconds, float(MAX_SECONDS)), 3)
+
+
+def job_fields(private: Any, log_level: Any, runtime: Any, calibration_id: Any) -> dict[str, Any]:
+    return {
+        "private": boolean(False if private is None else private, "private"),
+        "log_level": optional_string(log_level, "log_level", max_length=16) or "WARNING",
+        "runtime": optional_string(runtime, "runtime") or "",
+        "calibration_id": optional_string(calibration_id, "calibration_id"),
+    }
+
+
+def tag_list(tags: Any) -> list[str]:
+    if tags is None:
+        return []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise errors.validation_error("tags must be a list of strings.")
+    if len(tags) > MAX_TAGS:
+        raise errors.too_many_tags(MAX_TAGS)
+    for tag in tags:
+        if len(tag) > MAX_TAG_LENGTH:
+            raise errors.tag_too_long(MAX_TAG_LENGTH)
+    return list(tags)

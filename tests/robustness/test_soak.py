@@ -14,7 +14,8 @@ from qiskit_ibm_runtime import Batch, SamplerV2, Session
 
 import fakeqpu
 from fakeqpu.service.jobs import Job
-from fakeqpu.service.runtime import USAGE_WINDOW, JobFilter, RuntimeService
+from fakeqpu.service.listing import JobFilter
+from fakeqpu.service.runtime import USAGE_WINDOW, RuntimeService
 from fakeqpu.service.sessions import DEDICATED
 from tests.robustness.conftest import BACKEND, bell_isa
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fakeqpu.service.runtime import JobFilter
+from fakeqpu.service.listing import JobFilter
 
 SWARM = Path(__file__).with_name("swarm_client.py")
 
