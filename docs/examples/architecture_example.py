@@ -10,17 +10,19 @@ import fakeqpu
 PACKAGE = Path(fakeqpu.__file__).parent
 
 # Highest layer first. A module belongs to the longest prefix listed; same layer may import same layer.
+# Every folder of the package is listed (test_every_folder_has_its_layer).
 LAYERS = {
-    "fakeqpu": 5,  # public API, pytest plugin, guard, options, cli, testing aids
-    "fakeqpu.transports.inprocess": 4,
-    "fakeqpu.transports.server": 4,  # server mode's front door, the other transport
+    "fakeqpu": 6,  # public API: mock, serving, controls, pytest plugin, cli, demo
+    "fakeqpu.testing": 6,  # aids for downstream suites: the reference model, Hypothesis strategies
+    "fakeqpu.real": 5,  # real mode: the fixtures backed by IBM, its traffic hold, cost guard, report
+    "fakeqpu.options": 5,  # the one set of options, read by the fake and by real mode
+    "fakeqpu.transports": 4,  # the front doors: in-process interception, the server, the guard
     "fakeqpu.api": 3,
     "fakeqpu.service": 2,
     "fakeqpu.execution": 1,
     "fakeqpu.clock": 0,
     "fakeqpu.backend_data": 0,
 }
-
 
 def layer(module: str) -> int:
     prefixes = [p for p in LAYERS if module == p or module.startswith(p + ".")]
@@ -63,5 +65,31 @@ def test_imports_go_down_only():
 def test_the_domain_knows_no_http_and_execution_knows_no_sessions():
     service = {m for p in (PACKAGE / "service").rglob("*.py") for m in imported_modules(p)}
     execution = {m for p in (PACKAGE / "execution").rglob("*.py") for m in imported_modules(p)}
-    assert not any(m.startswith(("fakeqpu.api", "fakeqpu.transports.inprocess")) for m in service)
+    assert not any(m.startswith(("fakeqpu.api", "fakeqpu.transports")) for m in service)
     assert not any(m.startswith(("fakeqpu.service", "fakeqpu.clock")) for m in execution)
+
+
+def test_every_folder_has_its_layer():
+    folders = {module_name(p) for p in PACKAGE.glob("*/__init__.py")}
+    assert folders - set(LAYERS) == set()
+
+
+def imports_of(folder: str) -> set[str]:
+    return {m for p in (PACKAGE / folder).rglob("*.py") for m in imported_modules(p)}
+
+
+def test_real_mode_and_the_reference_model_know_nothing_of_the_fake():
+    fake = ("fakeqpu.api", "fakeqpu.service", "fakeqpu.execution", "fakeqpu.mock", "fakeqpu.serving")
+    assert not any(m.startswith(fake) for m in imports_of("real"))  # a real run talks to IBM only
+    assert not any(m.startswith(fake) for m in imports_of("testing"))  # from the rules, not the engine
+
+
+def test_above_execution_only_its_facade_is_imported():  # programs and simulation stay inside
+    outside = [
+        f"{module_name(p)} imports {m}"
+        for p in PACKAGE.rglob("*.py")
+        if not module_name(p).startswith("fakeqpu.execution")
+        for m in imported_modules(p)
+        if m.startswith("fakeqpu.execution.")
+    ]
+    assert outside == []

@@ -98,7 +98,7 @@ class Interceptor:
 
 
 # Wrappers around every answered `requests` call, outermost first: `wrapper(send, session, prepared,
-# **kwargs)` where `send(session, prepared, **kwargs)` answers. Real mode's cost guard (real_http.py)
+# **kwargs)` where `send(session, prepared, **kwargs)` answers. Real mode's cost guard (real/traffic.py)
 # holds every request it lets through `Session.send`; a fake answering above that (a stand-in for
 # IBM in real mode's tests) goes through the same wrappers, so the cost guard still sees it.
 RequestsWrapper = Callable[..., requests.Response]

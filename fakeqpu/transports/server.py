@@ -1,6 +1,6 @@
 """Server mode's front door: a real threaded HTTP server for clients in other processes.
 
-The second transport next to in-process interception (`transport.py`): it turns each HTTP request on
+The second transport next to in-process interception (`inprocess.py`): it turns each HTTP request on
 its socket into the api layer's `Request` and writes the `Response` back. The app routes by IBM host,
 but here every service shares one port, so the first path segments pick the service:
 

@@ -1,4 +1,4 @@
-"""What every program needs: the backend's data and target (or IBM's 1007), and a PUB job's size."""
+"""What every program needs: the backend's data and target (or IBM's 1007), a PUB job's check and size."""
 
 from __future__ import annotations
 
@@ -44,6 +44,13 @@ def pub_job(
     )
     executions = num_executions((shots, sets) for _, shots, sets in runs)
     return PreparedJob(program_id, backend_name, executions, seconds, pubs, options)
+
+
+def pubs_problem(params: Any) -> str | None:
+    """A Sampler/Estimator job's params without a list of PUBs: refused at submission."""
+    if not isinstance(params, dict) or not isinstance(params.get("pubs"), list):
+        return "params.pubs is required."
+    return None
 
 
 class Refused(Exception):

@@ -9,8 +9,7 @@ from fakeqpu.execution.encoding import estimator_result_text
 from fakeqpu.execution.errors import VALIDATION, ExecutionError
 from fakeqpu.execution.options import parse_options
 from fakeqpu.execution.prepared import PreparedJob
-from fakeqpu.execution.programs.common import backend, pub_job
-from fakeqpu.execution.programs.sampler import pubs_problem
+from fakeqpu.execution.programs.common import backend, pub_job, pubs_problem
 from fakeqpu.execution.pubs import estimator_pubs, raw_pubs
 from fakeqpu.execution.simulation.estimator import run_estimator
 

@@ -3,7 +3,7 @@
 client's own decoders tell the results apart (`schema_version` present or not).
 
 No learning experiment is simulated: each layer's Pauli-Lindblad rates are computed in closed
-form from the calibration the simulation uses (`lindblad.py`), so they are exact (`rates_std` 0).
+form from the calibration the simulation uses (`simulation/lindblad.py`), so they are exact (`rates_std` 0).
 The job's QPU time is that of the experiments a learner would run: per layer, every layer-pair
 depth × 9 measurement bases × randomizations × shots (readout learning: randomizations × shots).
 

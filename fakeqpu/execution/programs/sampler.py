@@ -9,7 +9,7 @@ from fakeqpu.execution.encoding import sampler_result_text
 from fakeqpu.execution.errors import VALIDATION, ExecutionError
 from fakeqpu.execution.options import parse_options
 from fakeqpu.execution.prepared import PreparedJob
-from fakeqpu.execution.programs.common import backend, pub_job
+from fakeqpu.execution.programs.common import backend, pub_job, pubs_problem
 from fakeqpu.execution.pubs import raw_pubs, sampler_pubs
 from fakeqpu.execution.simulation.sampler import run_sampler
 
@@ -32,12 +32,6 @@ class SamplerProgram:
         if options.seed_simulator is not None:
             seed = options.seed_simulator
         return sampler_result_text(run_sampler(prepared.pubs, prepared.backend_name, seed), start, stop)
-
-
-def pubs_problem(params: Any) -> str | None:
-    if not isinstance(params, dict) or not isinstance(params.get("pubs"), list):
-        return "params.pubs is required."
-    return None
 
 
 PROGRAM = SamplerProgram()
