@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from qiskit.circuit import QuantumCircuit
 from qiskit.transpiler import Target
 
 from fakeqpu.backend_data import BackendData, UnknownBackendError, get_backend_data
-from fakeqpu.execution.errors import ExecutionError
+from fakeqpu.execution.errors import VALIDATION, ExecutionError
 from fakeqpu.execution.estimate import estimated_seconds, num_executions
-from fakeqpu.execution.options import JobOptions
+from fakeqpu.execution.options import JobOptions, parse_options
 from fakeqpu.execution.prepared import PreparedJob
+from fakeqpu.execution.pubs import raw_pubs
 from fakeqpu.execution.simulation import noise
 
 BACKEND_NOT_FOUND = 1007
@@ -26,16 +27,24 @@ def backend(backend_name: str) -> tuple[BackendData, Target]:
     return data, noise.backend_target(backend_name)
 
 
+Run = tuple[QuantumCircuit, int, int]  # a circuit, its shots, its parameter sets
+
+
 def pub_job(
     program_id: str,
+    params: Any,
     backend_name: str,
-    runs: Sequence[tuple[QuantumCircuit, int, int]],
-    pubs: tuple[Any, ...],
-    options: JobOptions,
-    data: BackendData,
-    target: Target,
+    read_pubs: Callable[[Sequence[Any], JobOptions, Target], tuple[Any, ...]],
+    run_of: Callable[[Any], Run],
 ) -> PreparedJob:
-    """A Sampler/Estimator job sized from its (circuit, shots, parameter sets) runs: IBM's estimate."""
+    """A Sampler/Estimator job: options and PUBs read from its params, sized from its (circuit, shots,
+    parameter sets) runs: IBM's estimate."""
+    data, target = backend(backend_name)
+    if not isinstance(params, dict):
+        raise ExecutionError(VALIDATION, "params must be an object.")
+    options = parse_options(params)
+    pubs = read_pubs(raw_pubs(params), options, target)
+    runs = [run_of(pub) for pub in pubs]
     seconds = estimated_seconds(
         ((circuit, shots * sets) for circuit, shots, sets in runs),
         target,

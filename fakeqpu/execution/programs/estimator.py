@@ -6,11 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from fakeqpu.execution.encoding import estimator_result_text
-from fakeqpu.execution.errors import VALIDATION, ExecutionError
-from fakeqpu.execution.options import parse_options
 from fakeqpu.execution.prepared import PreparedJob
-from fakeqpu.execution.programs.common import backend, pub_job, pubs_problem
-from fakeqpu.execution.pubs import estimator_pubs, raw_pubs
+from fakeqpu.execution.programs.common import Run, pub_job, pubs_problem
+from fakeqpu.execution.pubs import estimator_pubs
 from fakeqpu.execution.simulation.estimator import run_estimator
 
 
@@ -19,13 +17,7 @@ class EstimatorProgram:
         return pubs_problem(params)
 
     def prepare(self, params: Any, params_wire: Any, backend_name: str) -> PreparedJob:
-        data, target = backend(backend_name)
-        if not isinstance(params, dict):
-            raise ExecutionError(VALIDATION, "params must be an object.")
-        options = parse_options(params)
-        tasks = estimator_pubs(raw_pubs(params), options, target)
-        runs = [(task.pub.circuit, task.shots, task.pub.parameter_values.size) for task in tasks]
-        return pub_job("estimator", backend_name, runs, tasks, options, data, target)
+        return pub_job("estimator", params, backend_name, estimator_pubs, _run_of)
 
     def run(self, prepared: PreparedJob, *, seed: int, start: datetime, stop: datetime) -> str:
         options = prepared.options
@@ -35,6 +27,10 @@ class EstimatorProgram:
             seed = options.seed_estimator
         estimated = run_estimator(prepared.pubs, options, prepared.backend_name, seed)
         return estimator_result_text(estimated, options)
+
+
+def _run_of(task: Any) -> Run:
+    return (task.pub.circuit, task.shots, task.pub.parameter_values.size)
 
 
 PROGRAM = EstimatorProgram()
