@@ -1,10 +1,9 @@
 """A small reference model of the documented session lifecycle, for property-based tests.
 
-Written from the rules, not from fakeqpu's engine: the seed ("Run jobs in a session"),
-``shared/reference/semantics.md`` §1–3 and ``docs/fidelity.md`` (its CHOSEN rules included). The model
-keeps nothing but a log of what the caller did and when; every question is answered by replaying that
-log on one QPU and reading the answer off the resulting job intervals. Replaying from scratch makes the
-model independent of how time was stepped.
+Written from the documented rules (IBM's "Run jobs in a session" and ``docs/fidelity.md``, its CHOSEN
+rules included), not from fakeqpu's engine. The model keeps nothing but a log of what the caller did
+and when; every question is answered by replaying that log on one QPU and reading the answer off the
+resulting job intervals. Replaying from scratch makes the model independent of how time was stepped.
 
 The rules, R1 to R16, are listed in :mod:`fakeqpu.testing.rules`; the replay is
 :mod:`fakeqpu.testing.replay`; the answers (:class:`SessionView`, :class:`JobView`) are
