@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import requests
 
 from fakeqpu.real.cost_guard import CostGuardRefusal, CostLimits, Vetted, vet_job, vet_session
-from fakeqpu.transports import inprocess as transport
+from fakeqpu.transports import inprocess
 from fakeqpu.transports.inprocess import ibm_url
 
 _CREATE = re.compile(r"^/api/v\d+/(?P<what>jobs|sessions)/?$")
@@ -71,14 +71,14 @@ class RealTraffic:
 
         self._original = original
         setattr(requests.Session, "send", send)  # noqa: B010 (mypy: no assigning to a method)
-        transport.REQUESTS_WRAPPERS.append(self._wrapper)
+        inprocess.REQUESTS_WRAPPERS.append(self._wrapper)
 
     def _wrapper(self, send: Callable[..., Any], session: Any, request: Any, **kwargs: Any) -> Any:
         return self._send(send, session, request, **kwargs)
 
     def uninstall(self) -> None:
-        if self._wrapper in transport.REQUESTS_WRAPPERS:
-            transport.REQUESTS_WRAPPERS.remove(self._wrapper)
+        if self._wrapper in inprocess.REQUESTS_WRAPPERS:
+            inprocess.REQUESTS_WRAPPERS.remove(self._wrapper)
         if self._original is not None:
             setattr(requests.Session, "send", self._original)  # noqa: B010
             self._original = None
