@@ -159,9 +159,19 @@ def _looks_clifford(circuit: QuantumCircuit) -> bool:
     return True
 
 
+_HEX_VALUE = np.zeros(128, dtype=np.uint8)
+for _digit in "0123456789abcdef":
+    _HEX_VALUE[ord(_digit)] = int(_digit, 16)
+    _HEX_VALUE[ord(_digit.upper())] = int(_digit, 16)
+
+
 def _bits(memory: Sequence[str] | None, shots: int, num_clbits: int) -> NDArray[np.bool_]:
     if not num_clbits or memory is None:
         return np.zeros((shots, num_clbits), dtype=bool)
+    if num_clbits <= 4:  # every word is "0x" and one hex digit: read the digits' ASCII codes at once
+        digits = np.frombuffer("".join(memory).encode("ascii"), dtype=np.uint8).reshape(len(memory), 3)[:, 2]
+        values = _HEX_VALUE[digits]
+        return np.unpackbits(values[:, np.newaxis], axis=1, bitorder="little")[:, :num_clbits].astype(bool)
     num_bytes = -(-num_clbits // 8)
     packed = bytes.fromhex("".join(word[2:].zfill(2 * num_bytes) for word in memory))
     # Aer writes clbit 0 as the least significant bit: flip the bytes so byte 0 holds clbits 0-7.
