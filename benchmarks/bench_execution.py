@@ -7,9 +7,10 @@
 4. bare Aer: the cut-down 2-qubit circuit on the cached compact-noise simulator.
 
 The fake, the stub and bare Aer behind the two ratios are timed in turn, round after round (a shared
-machine's load then weighs on each alike). Prints medians and ratios; targets (issue 11): fakeqpu / (stub + bare Aer) <= 1.3 with IBM's
-estimated duration, <= 1.15 with job_duration=0. The first fakeqpu job is timed before anything
-else has warmed the process's caches (calibration target, noise for the qubits, Aer).
+machine's load then weighs on each alike). Prints medians and ratios; targets (issue 11):
+fakeqpu / (stub + bare Aer) <= 1.3 with IBM's estimated duration, <= 1.15 with job_duration=0.
+The first fakeqpu job is timed before anything else has warmed the process's caches (calibration
+target, noise for the qubits, Aer).
 """
 
 from __future__ import annotations
