@@ -53,6 +53,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_fixtures.py
 	$(PY) benchmarks/bench_server.py
 	$(PY) benchmarks/bench_toolkit.py
+	$(PY) benchmarks/bench_xdist.py
 
 clean:
 	rm -rf $(VENV) .matrix build *.egg-info

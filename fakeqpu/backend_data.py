@@ -8,20 +8,28 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
 import json
 import re
 import threading
 from pathlib import Path
 from typing import Any
 
-import qiskit_ibm_runtime.fake_provider.backends as _backends_pkg
-
 DEFAULT_FLEET: tuple[str, ...] = ("ibm_torino", "ibm_fez", "ibm_kingston", "ibm_brisbane")
 """Recent Heron (r1, r2) and Eagle snapshots; the first is what `fake_backend` gives."""
 
 _TUNABLE_COUPLER_FAMILIES = ("Heron", "Nighthawk")
 _NAME_RE = re.compile(r'"backend_name"\s*:\s*"([^"]+)"')
-_BACKENDS_DIR = Path(next(iter(_backends_pkg.__path__)))
+_BACKENDS_PACKAGE = "qiskit_ibm_runtime.fake_provider.backends"
+
+
+def _backends_dir() -> Path:
+    """Where the client ships its snapshots, found without importing it (and qiskit): reading the
+    options at pytest start-up must stay cheap; only a fake backend's class needs the import."""
+    spec = importlib.util.find_spec("qiskit_ibm_runtime")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("qiskit_ibm_runtime is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "fake_provider" / "backends"
 
 
 class UnknownBackendError(KeyError):
@@ -103,7 +111,7 @@ def _instantiate_fake_backend(directory: Path) -> Any:
 
 
 def _fake_backend_class(directory: Path) -> type:
-    module = importlib.import_module(f"{_backends_pkg.__name__}.{directory.name}")
+    module = importlib.import_module(f"{_BACKENDS_PACKAGE}.{directory.name}")
     for attr in dir(module):
         obj = getattr(module, attr)
         if isinstance(obj, type) and getattr(obj, "dirname", None) == str(directory):
@@ -115,7 +123,7 @@ def _fake_backend_class(directory: Path) -> type:
 def available_backends() -> dict[str, BackendData]:
     """Every shipped snapshot, keyed by the `backend_name` in its configuration."""
     found: dict[str, BackendData] = {}
-    for directory in sorted(p for p in _BACKENDS_DIR.iterdir() if p.is_dir() and p.name != "__pycache__"):
+    for directory in sorted(p for p in _backends_dir().iterdir() if p.is_dir() and p.name != "__pycache__"):
         confs = sorted(directory.glob("conf_*.json"))
         props = sorted(directory.glob("props_*.json"))
         if not confs or not props:

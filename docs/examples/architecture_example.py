@@ -22,6 +22,7 @@ LAYERS = {
     "fakeqpu.execution": 1,
     "fakeqpu.clock": 0,
     "fakeqpu.backend_data": 0,
+    "fakeqpu.memo": 0,  # bounded caches for what repeated jobs would recompute
 }
 
 def layer(module: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ from qiskit_ibm_runtime import RuntimeDecoder
 from fakeqpu.api import wire
 from fakeqpu.api.http import Request, Response
 from fakeqpu.api.router import Router
+from fakeqpu.memo import Bounded
 from fakeqpu.service import errors
 from fakeqpu.service.listing import JobFilter
 from fakeqpu.service.runtime import RuntimeService
@@ -90,6 +92,27 @@ def json_body(request: Request, *, runtime_types: bool = False) -> Any:
         raise errors.validation_error(f"the body is not valid JSON ({exc}).") from None
     except Exception as exc:  # any undecodable body is the caller's error, never ours
         raise errors.validation_error(f"the body is not valid JSON ({type(exc).__name__}).") from None
+
+
+# Decoded `params` (QPY circuits and all) by the digest of their JSON: a suite resubmits the same
+# few circuits, and decoding is most of a small job's own cost. Read-only to whoever gets them.
+_DECODED_PARAMS: Bounded[Any] = Bounded(32)
+
+
+def _decoded_params(request: Request, params_wire: Any) -> Any:
+    """The body's `params`, RuntimeDecoder-decoded; the same object for the same params text."""
+    if not isinstance(params_wire, dict):
+        return json_body(request, runtime_types=True).get("params")
+    text = json.dumps(params_wire, separators=(",", ":"))
+    key = hashlib.sha256(text.encode()).digest()
+    cached = _DECODED_PARAMS.get(key)
+    if cached is not None:
+        return cached
+    try:
+        decoded = json.loads(text, cls=RuntimeDecoder)
+    except Exception:  # the same error as decoding the whole body
+        return json_body(request, runtime_types=True).get("params")
+    return decoded if decoded is None else _DECODED_PARAMS.put(key, decoded)
 
 
 def json_object(request: Request) -> dict[str, Any]:
@@ -225,12 +248,11 @@ class RuntimeApi:
 
     def create_job(self, request: Request) -> Response:
         wire_body = json_object(request)
-        decoded = json_body(request, runtime_types=True)
         job = self.service.submit_job(
             program_id=wire_body.get("program_id"),
             backend=wire_body.get("backend"),
             params_wire=wire_body.get("params"),
-            params=decoded.get("params"),
+            params=_decoded_params(request, wire_body.get("params")),
             session_id=wire_body.get("session_id"),
             tags=wire_body.get("tags"),
             private=wire_body.get("private", False),

@@ -13,6 +13,7 @@ from typing import Any
 from qiskit import QuantumCircuit
 
 from fakeqpu.execution.errors import INCOMPATIBLE, VALIDATION, ExecutionError
+from fakeqpu.memo import ByIdentity
 from fakeqpu.execution.prepared import PreparedJob
 from fakeqpu.execution.programs import Program, registry
 from fakeqpu.execution.simulation import noise
@@ -34,8 +35,15 @@ def submission_problem(program_id: str, params: Any, params_wire: Any = None) ->
 def prepare(
     program_id: str, params: dict[str, Any], backend_name: str, *, params_wire: Any = None
 ) -> PreparedJob:
+    """Validate and size a job. The same decoded `params` object (the API layer hands out one per
+    distinct params text) gets the same PreparedJob: it is immutable and depends on nothing else."""
     try:
-        return _program(program_id).prepare(params, params_wire, backend_name)
+        return _PREPARED.get_or_build(
+            params,
+            lambda: _program(program_id).prepare(params, params_wire, backend_name),
+            program_id,
+            backend_name,
+        )
     except ExecutionError:
         raise
     except Exception as exc:
@@ -71,6 +79,7 @@ def warm(backend_name: str) -> None:
 
 
 _REGISTRY: dict[str, Program] = {}
+_PREPARED: ByIdentity[PreparedJob] = ByIdentity(32)
 
 
 def _programs() -> dict[str, Program]:

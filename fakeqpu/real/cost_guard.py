@@ -10,12 +10,10 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from qiskit.circuit import QuantumCircuit
-from qiskit.primitives.containers.estimator_pub import EstimatorPub
-from qiskit.primitives.containers.sampler_pub import SamplerPub
-from qiskit_ibm_runtime import RuntimeDecoder
+if TYPE_CHECKING:  # qiskit is imported when a request is vetted, not when the pytest plugin loads
+    from qiskit.circuit import QuantumCircuit
 
 # The server's defaults when a job does not say (IBM's documented primitive defaults).
 _SAMPLER_DEFAULT_SHOTS = 4096
@@ -110,6 +108,8 @@ def vet_job(text: str | bytes, limits: CostLimits) -> Vetted:
     if program not in ("sampler", "estimator"):
         problems.append(f"program {program!r}: the cost guard only knows sampler, estimator and executor")
         return Vetted(send, tuple(problems))
+    from qiskit_ibm_runtime import RuntimeDecoder
+
     try:
         params = json.loads(_text(text), cls=RuntimeDecoder).get("params")
     except Exception as exc:  # anything undecodable is refused, never sent
@@ -193,6 +193,9 @@ def _check_params(program: str, params: Mapping[str, Any], limits: CostLimits) -
 
 def _measure_pub(program: str, raw: Any, options: Mapping[str, Any]) -> tuple[int, int, QuantumCircuit]:
     """Shots per parameter set, number of parameter sets (× observables), and the circuit of one PUB."""
+    from qiskit.primitives.containers.estimator_pub import EstimatorPub
+    from qiskit.primitives.containers.sampler_pub import SamplerPub
+
     items = tuple(raw) if isinstance(raw, list | tuple) else (raw,)
     if program == "sampler":
         default_shots = options.get("default_shots") or _SAMPLER_DEFAULT_SHOTS

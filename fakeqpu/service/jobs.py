@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from fakeqpu.memo import Bounded
 
 QUEUED = "Queued"
 RUNNING = "Running"
@@ -15,6 +18,7 @@ FAILED = "Failed"
 CANCELLED = "Cancelled"
 FINAL_STATUSES = frozenset({COMPLETED, FAILED, CANCELLED})
 PENDING_STATUSES = frozenset({QUEUED, RUNNING})
+_ZIPPED: Bounded[bytes] = Bounded(64)
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,10 @@ class Job:
         """Once its results are known: drop the prepared PUBs, keep the inputs compressed."""
         self.prepared = None
         if self.params_zip is None:
-            self.params_zip = zlib.compress(json.dumps(self.params_wire, separators=(",", ":")).encode())
+            text = json.dumps(self.params_wire, separators=(",", ":")).encode()
+            # Jobs with the same params share one compressed copy (a suite resubmits the same circuits).
+            key = hashlib.sha256(text).digest()
+            self.params_zip = _ZIPPED.get_or_build(key, lambda: zlib.compress(text))
             self.params_wire = {}
 
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
 from qiskit.primitives import BitArray, PrimitiveResult, SamplerPubResult
 
@@ -152,3 +153,16 @@ def test_default_rep_delay_comes_from_the_configuration(sampler_params, bell_isa
 
     duration = bell_isa.estimate_duration(backend.target, unit="s")
     assert math.isclose(prepared.estimated_seconds, 2 + (250e-6 + duration) * 1000)
+
+
+@pytest.mark.parametrize("num_clbits", [1, 2, 4, 5, 9, 17])
+def test_aer_memory_words_become_bits_with_clbit_zero_first(num_clbits):
+    from fakeqpu.execution.simulation.simulate import _bits
+
+    rng = np.random.default_rng(num_clbits)
+    values = rng.integers(0, 2**num_clbits, size=300)
+    memory = [hex(int(value)) for value in values]  # Aer's words: no leading zeros
+    bits = _bits(memory, 300, num_clbits)
+    expected = (values[:, np.newaxis] >> np.arange(num_clbits)) & 1
+    assert bits.shape == (300, num_clbits) and bits.dtype == bool
+    assert np.array_equal(bits, expected.astype(bool))

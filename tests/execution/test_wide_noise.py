@@ -12,14 +12,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from qiskit import QuantumCircuit
-from qiskit.quantum_info import Chi, PauliList, pauli_basis
+from qiskit.primitives.containers.sampler_pub import SamplerPub
+from qiskit.quantum_info import Chi, Operator, PauliList, pauli_basis
 from qiskit_aer import AerSimulator
 from qiskit_aer.noise import NoiseModel
-from qiskit_aer.noise.device import basic_device_readout_errors
+from qiskit_aer.noise.device import basic_device_gate_errors, basic_device_readout_errors
 
 from fakeqpu.execution.simulation import noise
 from fakeqpu.execution.simulation.cutting import cut, physical_operations
-from fakeqpu.execution.simulation.simulate import _methods
+from fakeqpu.execution.simulation.sampler import _experiment
+from fakeqpu.execution.simulation.simulate import _methods, _seed_stride, sample
 from fakeqpu.execution.simulation.twirl import twirled_gate_errors
 
 
@@ -120,3 +122,129 @@ def test_the_stabilizer_path_matches_an_independent_pauli_frame_sampler(transpil
     p_frame = pauli_frame_ghz_population(circuit, target, 20_000, seed=4)
     sigma = np.sqrt(p_frame * (1 - p_frame) / shots + p_frame * (1 - p_frame) / 20_000) + 1e-3
     assert abs(p_fake - p_frame) < 4 * sigma, (p_fake, p_frame)
+
+
+def rotated(size: int) -> QuantumCircuit:
+    """A product of non-Clifford single-qubit states: qubit i rotated by RY(0.35 + 0.09 i)."""
+    circuit = QuantumCircuit(size)
+    for qubit in range(size):
+        circuit.ry(0.35 + 0.09 * qubit, qubit)
+    circuit.measure_all()
+    return circuit
+
+
+def entangled_rotations(size: int) -> QuantumCircuit:
+    """A GHZ chain with a non-Clifford RY on every qubit before and after: entangled, not Clifford."""
+    circuit = QuantumCircuit(size)
+    for qubit in range(size):
+        circuit.ry(0.2 + 0.05 * qubit, qubit)
+    circuit.h(0)
+    for qubit in range(size - 1):
+        circuit.cx(qubit, qubit + 1)
+    for qubit in range(size):
+        circuit.ry(0.3, qubit)
+    circuit.measure_all()
+    return circuit
+
+
+def _pauli_channel(error) -> np.ndarray:
+    """The Pauli twirl of an exact error: its Pauli probabilities (I, X, Y, Z), from the χ matrix."""
+    probabilities = np.real(np.diag(Chi(error.to_quantumchannel()).data)) / 2
+    return probabilities / probabilities.sum()
+
+
+def closed_form_ones(circuit: QuantumCircuit, target) -> dict[int, float]:
+    """P(read 1) of each measured clbit of a circuit without two-qubit gates, in closed form.
+
+    Each qubit's 2x2 density matrix goes through its gates; after each gate, the Pauli twirl of the
+    exact error Aer's `from_backend` gives that gate (computed here from the χ matrix, not with the
+    fake's `twirl.py`); then the target's readout assignment matrix.
+    """
+    exact = {(name, qargs): error for name, qargs, error in basic_device_gate_errors(target=target)}
+    readout = {tuple(q): error.probabilities for q, error in basic_device_readout_errors(target=target)}
+    paulis = [np.eye(2), np.array([[0, 1], [1, 0]]), np.array([[0, -1j], [1j, 0]]), np.diag([1, -1])]
+    index = {qubit: i for i, qubit in enumerate(circuit.qubits)}
+    states = {i: np.diag([1.0, 0.0]).astype(complex) for i in range(circuit.num_qubits)}
+    ones: dict[int, float] = {}
+    for instruction in circuit.data:
+        name = instruction.operation.name
+        if name == "barrier":
+            continue
+        (qubit,) = (index[q] for q in instruction.qubits)
+        if name == "measure":
+            p_one = float(np.real(states[qubit][1, 1]))
+            matrix = readout[(qubit,)]  # rows: prepared 0/1; columns: read 0/1
+            clbit = circuit.find_bit(instruction.clbits[0]).index
+            ones[clbit] = (1 - p_one) * matrix[0][1] + p_one * matrix[1][1]
+            continue
+        unitary = Operator(instruction.operation).data
+        rho = unitary @ states[qubit] @ unitary.conj().T
+        error = exact.get((name, (qubit,)))
+        if error is not None:
+            channel = zip(_pauli_channel(error), paulis, strict=True)
+            rho = sum(p * pauli @ rho @ pauli.conj().T for p, pauli in channel)
+        states[qubit] = rho
+    return ones
+
+
+def marginal_ones(counts: dict[str, int], num_clbits: int) -> np.ndarray:
+    shots = sum(counts.values())
+    ones = np.zeros(num_clbits)
+    for bits, count in counts.items():
+        ones += count * np.array([bit == "1" for bit in reversed(bits.replace(" ", ""))])
+    return ones / shots
+
+
+def test_the_matrix_product_state_path_matches_a_closed_form_on_a_wide_product_state(transpile):
+    size, shots = 30, 4000
+    circuit, qubits, target = compact(transpile(rotated(size)))
+    assert len(qubits) == size and _methods([circuit]) == ("matrix_product_state",)
+    simulator = noise.simulator("ibm_torino", qubits, physical_operations(circuit, qubits))
+    result = simulator.run(circuit, shots=shots, seed_simulator=5, method=_methods([circuit])[0]).result()
+    measured = marginal_ones(result.get_counts(), circuit.num_clbits)
+    expected = closed_form_ones(circuit, target)
+    predicted = np.array([expected[clbit] for clbit in range(circuit.num_clbits)])
+    sigma = np.sqrt(predicted * (1 - predicted) / shots)
+    z = (measured - predicted) / sigma
+    print(f"max |z| {np.max(np.abs(z)):.2f}, mean z^2 {np.mean(z**2):.2f}")
+    assert np.all(np.abs(z) < 4.5), (measured, predicted)
+    assert float(np.mean(z**2)) < 2.0  # chi-square per degree of freedom: no systematic bias
+
+
+def test_matrix_product_states_and_statevector_agree_under_the_same_twirled_noise(transpile):
+    size, shots = 11, 2000
+    circuit, qubits, _ = compact(transpile(entangled_rotations(size)))
+    simulator = noise.simulator("ibm_torino", qubits, physical_operations(circuit, qubits))
+    runs = {
+        method: simulator.run(circuit, shots=shots, seed_simulator=seed, method=method).result().get_counts()
+        # Aer seeds shot i with seed + i: seeds closer than `shots` would share most shots.
+        for method, seed in (("matrix_product_state", 10**6), ("statevector", 2 * 10**6))
+    }
+    mps = marginal_ones(runs["matrix_product_state"], circuit.num_clbits)
+    statevector = marginal_ones(runs["statevector"], circuit.num_clbits)
+    pooled = (mps + statevector) / 2
+    sigma = np.sqrt(2 * pooled * (1 - pooled) / shots)
+    assert np.all(np.abs(mps - statevector) < 4.5 * sigma), (mps, statevector)
+    p_mps, p_sv = (ghz_population(runs[m], size) for m in ("matrix_product_state", "statevector"))
+    print(f"max |diff| {np.max(np.abs(mps - statevector)):.4f}, GHZ population {p_mps:.4f} vs {p_sv:.4f}")
+    assert abs(p_mps - p_sv) < 4.5 * np.sqrt(2 * p_sv * (1 - p_sv) / shots) + 1e-3, (p_mps, p_sv)
+
+
+def test_experiments_of_one_job_draw_independent_shots_past_aer_seed_stride(transpile):
+    # Aer seeds experiment k of a run with seed + 2113·k and, shot by shot, shot s with that + s: two
+    # identical PUBs of more than 2113 shots in one run would repeat each other's shots, shifted.
+    stride = _seed_stride()
+    shots = stride + 900
+    scrambled = QuantumCircuit(22)  # Clifford, > 20 qubits: the stabilizer method, shot by shot
+    scrambled.h(range(22))
+    for qubit in range(0, 21, 2):
+        scrambled.cx(qubit, qubit + 1)
+    scrambled.measure_all()
+    pub = SamplerPub.coerce((transpile(scrambled),), shots=shots)
+    experiment = _experiment(pub, "ibm_torino")
+    first, second = (bits.reshape(shots, -1) for bits in sample([experiment, experiment], seed=11))
+    shifted = np.mean(np.all(first[stride:] == second[: shots - stride], axis=1))
+    aligned = np.mean(np.all(first == second, axis=1))
+    assert shifted < 0.2 and aligned < 0.2, (shifted, aligned)
+    assert experiment.simulator is not None and _methods([experiment.circuit])[0] == "stabilizer"
+    assert 0.3 < np.mean(first) < 0.7  # near-uniform bits: equal 22-bit rows mean shared draws

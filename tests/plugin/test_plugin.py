@@ -229,3 +229,24 @@ def test_parallel_workers_have_independent_fakes(pytester):
     """)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
     result.assert_outcomes(passed=4)
+
+
+def test_the_xdist_controller_never_imports_qiskit(pytester):
+    # The controller only collects nothing and distributes: loading the plugin, reading the options and
+    # printing the header must not pull in qiskit (~1 s), which each worker imports for its own jobs.
+    pytester.makeconftest("""
+        import sys
+
+        def pytest_sessionfinish(session):
+            if not hasattr(session.config, "workerinput"):
+                heavy = sorted(m for m in ("qiskit", "qiskit_aer", "qiskit_ibm_runtime") if m in sys.modules)
+                print("controller imported:", heavy or "nothing heavy")
+    """)
+    pytester.makepyfile("""
+        def test_bell(fake_backend):
+            from qiskit_ibm_runtime import SamplerV2
+            assert fake_backend.name == "ibm_torino"
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "1", "-s")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*controller imported: nothing heavy*"])

@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 from qiskit.primitives import BitArray
 
+from fakeqpu.memo import ByIdentity
 from fakeqpu.execution.simulation import noise
 from fakeqpu.execution.simulation.cutting import cut, physical_operations
 from fakeqpu.execution.simulation.simulate import Experiment, bindings, sample
@@ -23,13 +24,22 @@ class SamplerPubData:
     circuit_metadata: dict[str, Any]
 
 
+# A pub's experiment (cut circuit, bindings, simulator) by the pub object: prepared jobs of the same
+# params share their pubs (see `execution.prepare`), so a repeated job cuts nothing again.
+_EXPERIMENTS: ByIdentity[Experiment] = ByIdentity(64)
+
+
 def run_sampler(pubs: Sequence[Any], backend_name: str, seed: int) -> list[SamplerPubData]:
-    experiments = [_experiment(pub, backend_name) for pub in pubs]
+    experiments = [_cached_experiment(pub, backend_name) for pub in pubs]
     outcomes = sample(experiments, seed)
     return [
         _pub_data(pub, experiment, bits)
         for pub, experiment, bits in zip(pubs, experiments, outcomes, strict=True)
     ]
+
+
+def _cached_experiment(pub: Any, backend_name: str) -> Experiment:
+    return _EXPERIMENTS.get_or_build(pub, lambda: _experiment(pub, backend_name), backend_name)
 
 
 def _experiment(pub: Any, backend_name: str) -> Experiment:

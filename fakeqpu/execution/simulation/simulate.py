@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
@@ -71,27 +72,20 @@ def _run(batch: Sequence[Experiment], seed: int) -> list[NDArray[np.bool_]]:
             circuits.extend([experiment.circuit] * len(experiment.bindings))
             binds.extend({} for _ in range(len(experiment.bindings)))
     shots = batch[0].shots
-    for method in _methods(circuits):
-        try:
-            result = (
-                batch[0]
-                .simulator.run(
-                    circuits,
-                    parameter_binds=binds if any(binds) else None,
-                    shots=shots,
-                    seed_simulator=seed,
-                    memory=True,
-                    method=method,
-                )
-                .result()
-            )
-        except Exception as exc:
-            raise ExecutionError(INCOMPATIBLE, f"fakeqpu could not simulate the circuits: {exc}") from None
-        if result.success:
-            break
+    simulator = batch[0].simulator
+    if shots <= _seed_stride() or sum(len(experiment.bindings) for experiment in batch) == 1:
+        results = _aer_results(simulator, circuits, binds, shots, seed)
     else:
-        raise ExecutionError(INCOMPATIBLE, f"fakeqpu could not simulate the circuits: {result.status}")
-    outputs = iter(result.results)
+        # Aer seeds experiment k with seed + stride·k and, shot by shot, shot s with that + s: past
+        # `stride` shots the experiments of one run would replay each other's random draws. Each then
+        # runs on its own, with an independent seed.
+        results = []
+        for circuit, bind in zip(circuits, binds, strict=True):
+            values = list(zip(*bind.values(), strict=True)) if bind else [()]
+            for point in values:
+                single = {parameter: [value] for parameter, value in zip(bind, point, strict=True)}
+                results += _aer_results(simulator, [circuit], [single], shots, _run_seed(seed, len(results)))
+    outputs = iter(results)
     return [
         np.stack(
             [
@@ -101,6 +95,39 @@ def _run(batch: Sequence[Experiment], seed: int) -> list[NDArray[np.bool_]]:
         )
         for experiment in batch
     ]
+
+
+def _aer_results(
+    simulator: Any, circuits: list[QuantumCircuit], binds: list[dict[Any, list[float]]], shots: int, seed: int
+) -> list[Any]:
+    """Aer's per-experiment results (one per circuit and parameter set), the first method that applies."""
+    for method in _methods(circuits):
+        try:
+            result = simulator.run(
+                circuits,
+                parameter_binds=binds if any(binds) else None,
+                shots=shots,
+                seed_simulator=seed,
+                memory=True,
+                method=method,
+            ).result()
+        except Exception as exc:
+            raise ExecutionError(INCOMPATIBLE, f"fakeqpu could not simulate the circuits: {exc}") from None
+        if result.success:
+            return list(result.results)
+    raise ExecutionError(INCOMPATIBLE, f"fakeqpu could not simulate the circuits: {result.status}")
+
+
+@functools.cache
+def _seed_stride() -> int:
+    """How far apart Aer seeds the experiments of one run (2113 in qiskit-aer 0.18), read from Aer
+    itself so that another release's stride is followed."""
+    from qiskit_aer import AerSimulator
+
+    circuit = QuantumCircuit(1, 1)
+    circuit.measure(0, 0)
+    results = AerSimulator().run([circuit, circuit], shots=1, seed_simulator=0).result().results
+    return max(1, abs(int(results[1].seed_simulator) - int(results[0].seed_simulator)))
 
 
 def _methods(circuits: Sequence[QuantumCircuit]) -> tuple[str, ...]:
@@ -132,9 +159,19 @@ def _looks_clifford(circuit: QuantumCircuit) -> bool:
     return True
 
 
+_HEX_VALUE = np.zeros(128, dtype=np.uint8)
+for _digit in "0123456789abcdef":
+    _HEX_VALUE[ord(_digit)] = int(_digit, 16)
+    _HEX_VALUE[ord(_digit.upper())] = int(_digit, 16)
+
+
 def _bits(memory: Sequence[str] | None, shots: int, num_clbits: int) -> NDArray[np.bool_]:
     if not num_clbits or memory is None:
         return np.zeros((shots, num_clbits), dtype=bool)
+    if num_clbits <= 4:  # every word is "0x" and one hex digit: read the digits' ASCII codes at once
+        digits = np.frombuffer("".join(memory).encode("ascii"), dtype=np.uint8).reshape(len(memory), 3)[:, 2]
+        values = _HEX_VALUE[digits]
+        return np.unpackbits(values[:, np.newaxis], axis=1, bitorder="little")[:, :num_clbits].astype(bool)
     num_bytes = -(-num_clbits // 8)
     packed = bytes.fromhex("".join(word[2:].zfill(2 * num_bytes) for word in memory))
     # Aer writes clbit 0 as the least significant bit: flip the bytes so byte 0 holds clbits 0-7.
