@@ -13,10 +13,10 @@ from typing import Any
 from qiskit import QuantumCircuit
 
 from fakeqpu.execution.errors import INCOMPATIBLE, VALIDATION, ExecutionError
-from fakeqpu.memo import ByIdentity
 from fakeqpu.execution.prepared import PreparedJob
 from fakeqpu.execution.programs import Program, registry
 from fakeqpu.execution.simulation import noise
+from fakeqpu.memo import ByIdentity
 
 __all__ = ["ExecutionError", "PreparedJob", "prepare", "program_ids", "run", "submission_problem", "warm"]
 

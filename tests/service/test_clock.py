@@ -305,10 +305,14 @@ def test_polling_loop_with_a_deadline_terminates_quickly() -> None:
     assert time.perf_counter() - wall < 1
 
 
-def test_virtual_sleep_yields_the_gil(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_virtual_sleep_yields_the_gil_only_when_other_threads_run(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[float] = []
     monkeypatch.setattr(fakeqpu.clock, "REAL_SLEEP", calls.append)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
     clock = Clock(T0)
+    clock.sleep(3)
+    assert calls == []  # alone, a real sleep(0) would only give the CPU away to other processes
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
     clock.sleep(3)
     clock.sleep(0)
     assert calls == [0, 0]

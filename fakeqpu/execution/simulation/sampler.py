@@ -10,10 +10,10 @@ import numpy as np
 from numpy.typing import NDArray
 from qiskit.primitives import BitArray
 
-from fakeqpu.memo import ByIdentity
 from fakeqpu.execution.simulation import noise
 from fakeqpu.execution.simulation.cutting import cut, physical_operations
 from fakeqpu.execution.simulation.simulate import Experiment, bindings, sample
+from fakeqpu.memo import ByIdentity
 
 
 @dataclass(frozen=True)
