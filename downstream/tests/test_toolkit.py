@@ -100,8 +100,8 @@ def test_sessions_records_leftovers_and_timeline_picture(fake_runtime, fake_back
         1,
     )
     assert record.max_ttl == 28800 and record.interactive_ttl == 60 and record.usage_seconds is not None
-    # auto_tick is the runtime API's latency; IAM and the catalogs (older clients fetch a new token
-    # for the session) take none
+    # auto_tick is the runtime API's latency; IAM and the catalogs take none (docs/fidelity.md; some
+    # clients fetch a new IAM token as the session starts)
     runtime_api = [r.seconds for r in fake_runtime.requests() if r.url.startswith("https://quantum.cloud")]
     others = {r.seconds for r in fake_runtime.requests() if not r.url.startswith("https://quantum.cloud")}
     assert runtime_api and set(runtime_api) == {0.1} and others <= {0.0}
