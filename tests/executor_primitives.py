@@ -1,8 +1,9 @@
 """The client-side (executor-based) primitives under the name each client release gives them.
 
 0.50 and later export `qiskit_ibm_runtime.executor_sampler.Sampler` and
-`qiskit_ibm_runtime.executor_estimator.Estimator`; 0.48 ships the same primitives as
-`executor_sampler.SamplerV2` and `executor_estimator.estimator.EstimatorV2`. Both send `executor` jobs.
+`qiskit_ibm_runtime.executor_estimator.Estimator`; 0.47 ships the Sampler as
+`executor_sampler.SamplerV2`, 0.48 also the Estimator as `executor_estimator.estimator.EstimatorV2`.
+All send `executor` jobs.
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ from typing import Any
 
 import pytest
 
-SINCE = pytest.mark.min_client(
-    "0.48", reason="the executor-based Sampler and Estimator are absent before 0.48"
-)
+SAMPLER_SINCE = pytest.mark.min_client("0.47", reason="no executor-based Sampler before 0.47")
+ESTIMATOR_SINCE = pytest.mark.min_client("0.48", reason="no executor-based Estimator before 0.48")
 
 
 def sampler_class() -> Any:

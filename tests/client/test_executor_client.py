@@ -11,9 +11,8 @@ import pytest
 from packaging.version import Version
 from qiskit_ibm_runtime import Batch, Session
 
-from tests.executor_primitives import SINCE, estimator_class, sampler_class
+from tests.executor_primitives import ESTIMATOR_SINCE, SAMPLER_SINCE, estimator_class, sampler_class
 
-CLIENT_SIDE = SINCE
 EXECUTOR = pytest.mark.min_client("0.47", reason="Executor and QuantumProgram came in 0.47")
 
 
@@ -50,7 +49,7 @@ def _assert_same_distribution(first: dict[str, int], second: dict[str, int]) -> 
         assert abs(p1[key] - p2[key]) < 5 * error, (key, first, second)
 
 
-@CLIENT_SIDE
+@SAMPLER_SINCE
 @pytest.mark.parametrize("twirl", [False, True], ids=["untwirled", "twirled"])
 def test_executor_sampler_counts_agree_with_the_legacy_sampler(fake_backend, bell, twirl):
     Sampler = sampler_class()
@@ -68,7 +67,7 @@ def test_executor_sampler_counts_agree_with_the_legacy_sampler(fake_backend, bel
     assert counts.get("00", 0) + counts.get("11", 0) > 800
 
 
-@CLIENT_SIDE
+@SAMPLER_SINCE
 def test_executor_sampler_sweeps_several_pubs_and_default_shots(fake_backend, bell, sweep):
     Sampler = sampler_class()
 
@@ -86,7 +85,7 @@ def test_executor_sampler_sweeps_several_pubs_and_default_shots(fake_backend, be
 ZNE = pytest.mark.min_client("0.50", reason="0.48's executor Estimator cannot encode resilience_level=2")
 
 
-@CLIENT_SIDE
+@ESTIMATOR_SINCE
 @pytest.mark.parametrize("level", [0, 1, pytest.param(2, marks=ZNE)])
 def test_executor_estimator_agrees_with_the_legacy_estimator(fake_backend, bell_zz, level):
     Estimator = estimator_class()

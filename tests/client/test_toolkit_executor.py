@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from qiskit_ibm_runtime import Session
 
-from tests.executor_primitives import SINCE, sampler_class
+from tests.executor_primitives import SAMPLER_SINCE, sampler_class
 
-pytestmark = SINCE
+pytestmark = SAMPLER_SINCE
 
 
 @pytest.mark.fakeqpu(job_duration=5)

@@ -6,11 +6,11 @@ import pytest
 import requests
 
 from tests.contract.helpers import JOB_STATUS_WORDS, SHOTS, envelope
-from tests.executor_primitives import SINCE, sampler_class
+from tests.executor_primitives import SAMPLER_SINCE, sampler_class
 
 pytestmark = [
     pytest.mark.contract,
-    SINCE,
+    SAMPLER_SINCE,
 ]
 
 
