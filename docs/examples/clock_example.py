@@ -54,7 +54,7 @@ def test_one_long_jump_lands_every_event_at_its_own_instant(fake_session, qpu_cl
     ]
 
 
-@pytest.mark.min_client("0.50", reason="the client-side Sampler came in 0.50")
+@pytest.mark.min_client("0.50", reason="executor_sampler.Sampler has this name from 0.50")
 @pytest.mark.fakeqpu(job_duration=5)
 def test_the_current_sampler_job_runs_on_the_virtual_clock(fake_session, qpu_clock, bell):
     from qiskit_ibm_runtime.executor_sampler import Sampler as CurrentSampler

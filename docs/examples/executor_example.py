@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from qiskit.quantum_info import SparsePauliOp
 
-pytestmark = pytest.mark.min_client("0.50", reason="the client-side Sampler and Estimator came in 0.50")
+pytestmark = pytest.mark.min_client("0.50", reason="the executor primitives have these names from 0.50")
 
 
 def test_client_side_sampler_in_a_session(fake_session, qpu_clock, bell):

@@ -95,7 +95,7 @@ def test_least_busy_on_a_fresh_service(fake_runtime):
     assert service.backend("ibm_torino").status().pending_jobs == 2
 
 
-@pytest.mark.min_client("0.50", reason="the client-side Sampler came in 0.50")
+@pytest.mark.min_client("0.50", reason="executor_sampler.Sampler has this name from 0.50")
 def test_a_session_runs_the_current_sampler(fake_session, bell):
     from qiskit_ibm_runtime.executor_sampler import Sampler as CurrentSampler
 

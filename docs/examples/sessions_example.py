@@ -107,7 +107,7 @@ def test_open_plan_sessions_rejected_like_ibm_today(fake_backend):
     assert Batch(backend=fake_backend).status() == "Pending"  # batches are allowed
 
 
-@pytest.mark.min_client("0.50", reason="the client-side Sampler came in 0.50")
+@pytest.mark.min_client("0.50", reason="executor_sampler.Sampler has this name from 0.50")
 @pytest.mark.fakeqpu(job_duration=10)
 def test_the_current_sampler_follows_the_same_session_rules(fake_backend, qpu_clock, bell):
     from qiskit_ibm_runtime.executor_sampler import Sampler as CurrentSampler

@@ -8,6 +8,7 @@ import copy
 import numpy as np
 import pytest
 import requests
+from packaging.version import Version
 
 from tests.client.test_http_errors import BASE, assert_envelope, headers  # noqa: F401
 
@@ -16,13 +17,15 @@ pytestmark = pytest.mark.min_client("0.47", reason="Executor and QuantumProgram 
 
 @pytest.fixture
 def payload(fake_backend, sweep):
-    from qiskit_ibm_runtime.options_models.executor import ExecutorOptions
+    from qiskit_ibm_runtime import ExecutorOptions
     from qiskit_ibm_runtime.quantum_program import QuantumProgram
     from qiskit_ibm_runtime.quantum_program.params_converters import QUANTUM_PROGRAM_PARAMS_CONVERTERS
 
     program = QuantumProgram(shots=20)
     program.append_circuit_item(sweep, circuit_arguments=np.array([[0.0], [1.0]]))
-    params = QUANTUM_PROGRAM_PARAMS_CONVERTERS["v2.0"].encoder(program, ExecutorOptions())
+    # the newest schema this client writes: v2.0 from 0.50, v1.1 in 0.48
+    newest = max(QUANTUM_PROGRAM_PARAMS_CONVERTERS, key=lambda name: Version(name.removeprefix("v")))
+    params = QUANTUM_PROGRAM_PARAMS_CONVERTERS[newest].encoder(program, ExecutorOptions())
     return {"program_id": "executor", "backend": fake_backend.name, "params": params.model_dump(mode="json")}
 
 
@@ -61,10 +64,11 @@ def test_malformed_program_is_a_400_and_the_next_request_works(headers, payload,
     assert _post(headers, good).status_code == 200
 
 
-def _tensor(array):
-    from ibm_quantum_schemas.common import F64CompressedTensorModel
+def _tensor(array, schema_version):
+    from ibm_quantum_schemas.common import F64CompressedTensorModel, F64TensorModel
 
-    return F64CompressedTensorModel.from_numpy(np.asarray(array, dtype=float)).model_dump(mode="json")
+    model = F64CompressedTensorModel if Version(schema_version[1:]) >= Version("2.0") else F64TensorModel
+    return model.from_numpy(np.asarray(array, dtype=float)).model_dump(mode="json")
 
 
 @pytest.mark.parametrize(
@@ -78,7 +82,8 @@ def _tensor(array):
 )
 def test_inconsistent_program_fails_the_job_with_a_code(headers, payload, fake_runtime, arguments, code):  # noqa: F811
     good = copy.deepcopy(payload)
-    payload["params"]["quantum_program"]["items"][0]["circuit_arguments"] = _tensor(arguments)
+    params = payload["params"]
+    params["quantum_program"]["items"][0]["circuit_arguments"] = _tensor(arguments, params["schema_version"])
     response = _post(headers, payload)
     assert response.status_code == 200
     job = _final_job(headers, fake_runtime, response.json()["id"])

@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 from qiskit_ibm_runtime import Session
 
-pytestmark = pytest.mark.min_client("0.50", reason="the client-side Sampler came in 0.50")
+from tests.executor_primitives import SAMPLER_SINCE, sampler_class
+
+pytestmark = SAMPLER_SINCE
 
 
 @pytest.mark.fakeqpu(job_duration=5)
 def test_executor_job_records_show_the_program_items_and_shots(fake_runtime, fake_backend, bell, qpu_clock):
-    from qiskit_ibm_runtime.executor_sampler import Sampler
+    Sampler = sampler_class()
 
     Sampler(mode=fake_backend).run([bell, bell], shots=77).result()
     (record,) = fake_runtime.jobs()
@@ -25,7 +27,7 @@ def test_executor_job_records_show_the_program_items_and_shots(fake_runtime, fak
 def test_fail_jobs_fails_an_executor_job_in_a_session_and_the_next_one_runs(
     fake_runtime, fake_backend, bell, qpu_clock
 ):
-    from qiskit_ibm_runtime.executor_sampler import Sampler
+    Sampler = sampler_class()
 
     fake_runtime.fail_jobs(
         1517, "Injected: the QPU lost calibration.", match=lambda job: job.program == "executor"

@@ -4,14 +4,19 @@ the `httpx` path is exercised directly, since the client does not use httpx)."""
 from __future__ import annotations
 
 import re
+from importlib.metadata import version
 
 import httpx
 import pytest
 import requests
+from packaging.version import Version
 from qiskit_ibm_runtime import SamplerV2 as Sampler
 from qiskit_ibm_runtime.exceptions import IBMNotAuthorizedError, IBMRuntimeError
 
 RUNTIME = "https://quantum.cloud.ibm.com/api/v1"
+# The client retries a 503 from 0.41 (503 joined its STATUS_FORCELIST); 0.40 retries 500, 502, 504 and
+# 520-524 only, so its application code sees every 503 (docs/fidelity.md, "Client versions").
+RETRIES_503 = Version(version("qiskit-ibm-runtime")) >= Version("0.41")
 
 
 def _job_gets(fake_runtime):
@@ -23,6 +28,10 @@ def test_a_503_is_retried_by_the_client_and_the_third_try_answers(
 ):
     job = Sampler(mode=fake_backend).run([bell])
     fake_runtime.http_fault(status=503, method="GET", path="/jobs/{job_id}", times=2)
+    if not RETRIES_503:  # 0.40: each 503 reaches the application, which tries again
+        for _ in range(2):
+            with pytest.raises(IBMRuntimeError, match="503 Server Error"):
+                fake_service.job(job.job_id())
     assert fake_service.job(job.job_id()).job_id() == job.job_id()
     assert _job_gets(fake_runtime) == [(503, True), (503, True), (200, False)]
 
@@ -30,9 +39,10 @@ def test_a_503_is_retried_by_the_client_and_the_third_try_answers(
 def test_a_503_that_lasts_exhausts_the_clients_retries(fake_runtime, fake_service, fake_backend, bell):
     job = Sampler(mode=fake_backend).run([bell])
     fake_runtime.http_fault(status=503, path="/jobs/{job_id}", times=10)
-    with pytest.raises(IBMRuntimeError, match="too many 503 error responses"):
+    with pytest.raises(IBMRuntimeError, match="too many 503 error responses" if RETRIES_503 else "503"):
         fake_service.job(job.job_id())
-    assert len(_job_gets(fake_runtime)) == 6  # one try and five retries (the client's urllib3 Retry)
+    # one try and five retries (the client's urllib3 Retry); 0.40 does not retry a 503
+    assert len(_job_gets(fake_runtime)) == (6 if RETRIES_503 else 1)
     fake_runtime.clear_faults()
     assert fake_service.job(job.job_id()).job_id() == job.job_id()
 
@@ -42,7 +52,8 @@ def test_a_faulted_post_changes_nothing(fake_runtime, fake_backend, bell):
     with pytest.raises(IBMRuntimeError):
         Sampler(mode=fake_backend).run([bell])
     assert fake_runtime.jobs() == []  # six tries, and no job was created by any of them
-    assert [r.status for r in fake_runtime.requests() if r.method == "POST"] == [500] * 6
+    posts = [r.status for r in fake_runtime.requests() if r.method == "POST" and r.path.endswith("/jobs")]
+    assert posts == [500] * 6
 
 
 def test_429_carries_retry_after_in_ibms_envelope(fake_runtime, fake_service):
@@ -81,8 +92,9 @@ def test_a_raised_error_reaches_the_client_then_it_recovers(
     with pytest.raises(IBMRuntimeError):
         fake_service.job(job.job_id())
     assert fake_service.job(job.job_id()).job_id() == job.job_id()
-    last_two = fake_runtime.requests()[-2:]
-    assert [(r.status, r.error) for r in last_two] == [
+    # 0.40 asks for more than the job after it (its backend): the job GETs alone
+    gets = [r for r in fake_runtime.requests() if re.search(r"/jobs/[^/]+$", r.path)]
+    assert [(r.status, r.error) for r in gets[-2:]] == [
         (None, type(error).__name__ if not isinstance(error, type) else error.__name__),
         (200, None),
     ]

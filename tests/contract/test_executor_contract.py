@@ -6,16 +6,17 @@ import pytest
 import requests
 
 from tests.contract.helpers import JOB_STATUS_WORDS, SHOTS, envelope
+from tests.executor_primitives import SAMPLER_SINCE, sampler_class
 
 pytestmark = [
     pytest.mark.contract,
-    pytest.mark.min_client("0.50", reason="the client-side Sampler came in 0.50"),
+    SAMPLER_SINCE,
 ]
 
 
 @pytest.mark.contract(fidelity="Executor programs: a completed executor job, raw shots and chunk timing")
 def test_executor_sampler_job_and_result(fake_backend, bell, raw, contract_record):
-    from qiskit_ibm_runtime.executor_sampler import Sampler
+    Sampler = sampler_class()
 
     job = Sampler(mode=fake_backend).run([bell], shots=SHOTS)
     result = job.result()
@@ -28,7 +29,7 @@ def test_executor_sampler_job_and_result(fake_backend, bell, raw, contract_recor
     assert counts.get("00", 0) + counts.get("11", 0) > SHOTS // 2
     body = raw.get(f"/jobs/{job.job_id()}/results").json()
     contract_record("result_keys", sorted(body))
-    assert body["schema_version"] == "v2.0"  # the version the client sent
+    assert body["schema_version"] == job.inputs["schema_version"]  # the version the client sent
     assert body["semantic_role"] == "sampler_v2"  # echoed as sent
     (item,) = body["data"]
     assert item["results"]["meas"]["shape"] == [SHOTS, 2]
@@ -40,7 +41,7 @@ def test_executor_sampler_job_and_result(fake_backend, bell, raw, contract_recor
     fidelity="Executor programs: twirled items echo the samplex outputs but parameter_values"
 )
 def test_twirled_executor_result_echoes_the_measurement_flips(fake_backend, bell, raw, contract_record):
-    from qiskit_ibm_runtime.executor_sampler import Sampler
+    Sampler = sampler_class()
 
     sampler = Sampler(mode=fake_backend)
     sampler.options.twirling.enable_gates = True

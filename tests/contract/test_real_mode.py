@@ -138,10 +138,12 @@ def test_the_contract_suite_agrees_with_a_faithful_stand_in(stand_in):
 @pytest.mark.parametrize(
     ("options", "diverged", "message"),
     [
-        (
+        pytest.param(
             {"plan": "premium", "interactive_ttl": 30},
             "test_session_details_fields[Session-dedicated-60]",
             "30",
+            # the contract test that reads interactive_timeout is itself gated so
+            marks=pytest.mark.min_client("0.51", reason="Session.details() returns timestamps from 0.51"),
         ),
         (
             {"plan": "open", "open_plan_sessions": "job_mode"},
@@ -178,7 +180,12 @@ def test_a_service_that_differs_is_written_to_the_divergence_report(
             test for test in others if "open_plan" not in test["test"] and "time_contract" not in test["test"]
         ]
         assert paid and {test["outcome"] for test in paid} == {"skipped"}
-        assert all("the real instance is on the Open Plan" in test["message"] for test in paid)
+        # or, on an older client, skipped by its version gate before the plan is looked at
+        assert all(
+            "the real instance is on the Open Plan" in test["message"]
+            or test["message"].startswith("needs qiskit-ibm-runtime >=")
+            for test in paid
+        )
 
 
 # -- credentials -------------------------------------------------------------------------------------

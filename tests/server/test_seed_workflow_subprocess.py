@@ -107,7 +107,7 @@ def test_max_ttl_expiry_driven_through_the_control_api(report):
     assert "Error code 1217; Session has been closed." in step["failed"]
 
 
-@pytest.mark.min_client("0.50", reason="the executor primitives")
+@pytest.mark.min_client("0.50", reason="the executor primitives by their names from 0.50")
 def test_executor_primitives_from_another_process(report):
     """The executor-based Sampler and Estimator, unmodified, in a Session of the other process."""
     assert report["executor_sampler"] == {"shots": 100, "program": "executor"}

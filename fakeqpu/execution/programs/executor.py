@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import threading
+import typing
 from datetime import datetime
 from typing import Any
 
@@ -179,7 +180,10 @@ def _run_item(item: Any, shots: int, backend_name: str, seed: int) -> dict[str, 
     size = math.prod(shape)
     outputs: dict[str, np.ndarray] = {}
     if hasattr(item, "samplex"):
-        from qiskit_ibm_runtime.fake_provider.executor.broadcast_sample import broadcast_sample
+        try:
+            from qiskit_ibm_runtime.fake_provider.executor.broadcast_sample import broadcast_sample
+        except ImportError:  # 0.48: no executor in local testing mode yet
+            broadcast_sample = _broadcast_sample
 
         samplex = item.samplex
         finalize = getattr(samplex, "finalize", None)
@@ -197,13 +201,37 @@ def _run_item(item: Any, shots: int, backend_name: str, seed: int) -> dict[str, 
     return outputs
 
 
+def _broadcast_sample(
+    samplex: Any, arguments: Any, shape: tuple[int, ...], rng: Any
+) -> dict[str, np.ndarray]:
+    """Samples over `shape`: one `samplex.sample` per slice of the axes `arguments` broadcasts (size > 1),
+    randomizations along the others, as the client's local testing mode samples from 0.50."""
+    padded = (1,) * (len(shape) - arguments.ndim) + tuple(arguments.shape)
+    swept = [axis for axis in range(len(shape)) if padded[axis] > 1]
+    randomized = tuple(shape[axis] for axis in range(len(shape)) if padded[axis] <= 1)
+    output: dict[str, np.ndarray] = {}
+    for index in np.ndindex(tuple(shape[axis] for axis in swept)):
+        at = iter(index)
+        argument_slice = tuple(next(at) if size > 1 else 0 for size in arguments.shape)
+        samples = dict(
+            samplex.sample(arguments[argument_slice], num_randomizations=math.prod(randomized), rng=rng)
+        )
+        at = iter(index)
+        target = tuple(next(at) if size > 1 else slice(None) for size in padded)
+        for name, value in samples.items():
+            if name not in output:
+                output[name] = np.empty((*shape, *value.shape[1:]), dtype=value.dtype)
+            output[name][target] = value.reshape(*randomized, *value.shape[1:])
+    return output
+
+
 def _result_text(model: Any, items: list[dict[str, np.ndarray]], spans: list[dict[str, Any]]) -> str:
     import importlib
 
     version = model.schema_version
     module = importlib.import_module(f"ibm_quantum_schemas.executor.version_{version[1:].replace('.', '_')}")
     result_model = module.QuantumProgramResultModel
-    tensor = importlib.import_module("ibm_quantum_schemas.common").CompressedTensorModel
+    tensor = _results_tensor(module)
     part_fields = set(module.ChunkPart.model_fields)
     body: dict[str, Any] = {
         "schema_version": version,
@@ -229,6 +257,12 @@ def _result_text(model: Any, items: list[dict[str, np.ndarray]], spans: list[dic
         body["semantic_role"] = getattr(program_model, "semantic_role", None)
     text: str = result_model.model_validate(body).model_dump_json()
     return text
+
+
+def _results_tensor(module: Any) -> Any:
+    """The tensor model of the version's item results: compressed from v2.0, plain before (v1.1, 0.48)."""
+    annotation = module.QuantumProgramResultItemModel.model_fields["results"].annotation
+    return typing.get_args(annotation)[1]
 
 
 PROGRAM = ExecutorProgram()
