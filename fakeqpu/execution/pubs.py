@@ -100,16 +100,22 @@ def _pub_items(raw: Any, index: int, *, max_len: int) -> list[Any]:
     return list(raw)
 
 
-def _check_circuit(circuit: Any, index: int, target: Target) -> None:
-    if not isinstance(circuit, QuantumCircuit):
-        raise ExecutionError(INCOMPATIBLE, f"PUB {index} is malformed: its first item is not a circuit.")
+def isa_problem(circuit: QuantumCircuit, where: str, target: Target) -> str:
+    """IBM's checks of a circuit against the device, shared by every program: wider than the device is
+    1520 (raised); not in its instruction set is the client's own `is_isa_circuit` message ("" if ISA)."""
     if circuit.num_qubits > target.num_qubits:
         raise ExecutionError(
             SYSTEM_LIMITS,
-            f"PUB {index}: the circuit has {circuit.num_qubits} qubits but the target system has only "
+            f"{where}: the circuit has {circuit.num_qubits} qubits but the target system has only "
             f"{target.num_qubits} qubits.",
         )
-    message = is_isa_circuit(circuit, target)
+    return str(is_isa_circuit(circuit, target))
+
+
+def _check_circuit(circuit: Any, index: int, target: Target) -> None:
+    if not isinstance(circuit, QuantumCircuit):
+        raise ExecutionError(INCOMPATIBLE, f"PUB {index} is malformed: its first item is not a circuit.")
+    message = isa_problem(circuit, f"PUB {index}", target)
     if message:
         raise ExecutionError(
             NOT_ISA, f"{message} Transpile your circuits for the target before submitting a primitive query."

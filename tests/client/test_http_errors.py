@@ -6,17 +6,14 @@ import httpx
 import pytest
 import requests
 
+from tests.iam import iam_headers
+
 BASE = "https://quantum.cloud.ibm.com/api/v1"
 
 
 @pytest.fixture
 def headers(fake_runtime):
-    token = requests.post(
-        "https://iam.cloud.ibm.com/identity/token",
-        data={"grant_type": "urn:ibm:params:oauth:grant-type:apikey", "apikey": fake_runtime.token},
-        timeout=5,
-    ).json()["access_token"]
-    return {"Authorization": f"Bearer {token}", "Service-CRN": fake_runtime.crn}
+    return iam_headers(fake_runtime)
 
 
 def assert_envelope(response, status: int, code: int | None = None) -> dict:

@@ -13,6 +13,7 @@ from qiskit.transpiler import generate_preset_pass_manager
 
 import fakeqpu
 from fakeqpu.backend_data import get_backend_data
+from tests.iam import iam_headers
 
 BACKEND = "ibm_torino"
 BASE = "https://quantum.cloud.ibm.com/api/v1"
@@ -26,15 +27,6 @@ def bell_isa(backend_name: str = BACKEND) -> QuantumCircuit:
     circuit.measure_all()
     backend = get_backend_data(backend_name).fake_backend()
     return generate_preset_pass_manager(backend=backend, optimization_level=1, seed_transpiler=1).run(circuit)
-
-
-def iam_headers(runtime: fakeqpu.FakeRuntime) -> dict[str, str]:
-    token = requests.post(
-        "https://iam.cloud.ibm.com/identity/token",
-        data={"grant_type": "urn:ibm:params:oauth:grant-type:apikey", "apikey": runtime.token},
-        timeout=5,
-    ).json()["access_token"]
-    return {"authorization": f"Bearer {token}", "service-crn": runtime.crn}
 
 
 @dataclass

@@ -9,7 +9,8 @@ import pytest
 
 import fakeqpu
 from fakeqpu.api.http import Request
-from tests.robustness.conftest import BACKEND, BASE, bell_isa, iam_headers
+from tests.iam import iam_headers
+from tests.robustness.conftest import BACKEND, BASE, bell_isa
 
 
 def test_a_failing_handler_is_a_500_envelope_and_the_next_request_works(monkeypatch):

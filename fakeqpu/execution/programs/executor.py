@@ -26,6 +26,7 @@ from fakeqpu.execution.estimate import estimated_seconds, num_executions
 from fakeqpu.execution.prepared import PreparedJob
 from fakeqpu.execution.programs.common import Refused, backend, schema_model
 from fakeqpu.execution.programs.spans import chunk_spans
+from fakeqpu.execution.pubs import isa_problem
 from fakeqpu.execution.simulation.components import run_components
 
 # Decompressed tensors the fake accepts, in elements (a zlib bomb must not reach numpy).
@@ -150,18 +151,10 @@ def _check_tensor_sizes(items: Any) -> None:
 
 
 def _check_item(index: int, item: Any, target: Any) -> None:
-    from qiskit_ibm_runtime.utils.utils import is_isa_circuit
-
     circuit = item.circuit
     if not isinstance(circuit, QuantumCircuit):
         raise ExecutionError(INCOMPATIBLE, f"Item {index} has no circuit.")
-    if circuit.num_qubits > target.num_qubits:
-        raise ExecutionError(
-            SYSTEM_LIMITS,
-            f"Item {index}: the circuit has {circuit.num_qubits} qubits but the target system has "
-            f"only {target.num_qubits} qubits.",
-        )
-    message = is_isa_circuit(circuit, target)
+    message = isa_problem(circuit, f"Item {index}", target)
     if message:
         raise ExecutionError(NOT_ISA, f"Item {index}: {message}")
     arguments = getattr(item, "circuit_arguments", None)
