@@ -97,12 +97,15 @@ class FakeIbmCloud:
             start = self.service.sync()
             if self.auto_tick and self._advance is not None and _RUNTIME_HOST.search(request.host):
                 self._advance(self.auto_tick)  # the runtime API's latency; IAM and the catalogs take none
+                self.service.sync()
             fault = self.http_faults.take(request)
         response = (
             fault.answer(self.service.trace_id()) if fault is not None else self._answer_method(request)
         )
         with self.service.lock:
-            end = self.service.sync()
+            # Nothing in an answer moves the clock (only auto_tick, above, and other threads): the
+            # model's now, synced above and by the service's own methods, is when the answer was ready.
+            end = self.service.now
             self.request_log.append(
                 RequestRecord(
                     method=request.method,
@@ -173,7 +176,7 @@ class FakeIbmCloud:
         crn = request.header("service-crn")
         if not self.cloud.serves(crn):
             raise errors.instance_not_found(crn or "(none)")
-        now = self.service.sync()
+        now = self.service.now  # synced by `handle` (the service's methods sync again under their lock)
         refused = self.still_polls.check(request, now, self.service.has_pending_jobs, self.service.trace_id)
         if refused is not None:
             return refused

@@ -6,6 +6,11 @@ each, it starts whatever jobs may start. The next event is always recomputed fro
 there are no stale timers to cancel.
 
 Order of events that fall on the same instant: job ends first, then session timers, then starts.
+
+Most syncs find nothing to do (a client's polls, several syncs per request at one instant): once
+settled, the engine remembers its next event time, and until the model changes (every mutation goes
+through a method here, which forgets it) or the clock reaches that time, `advance_to` only moves `now`.
+Nothing in the model depends on `now` except through those event times, so the shortcut is exact.
 """
 
 from __future__ import annotations
@@ -80,16 +85,25 @@ class Engine:
         self._open_sessions: dict[str, Session] = {}  # not closed yet; pruned lazily
         self.jobs_by_session: dict[str, list[Job]] = {}
         self.usage = UsageLedger()
+        # Settled, and nothing due before `_next_due` (None: no event at all) while the model is
+        # unchanged. Every method that changes the model sets `_settled` to False.
+        self._settled = False
+        self._next_due: datetime | None = None
 
     # -- time ------------------------------------------------------------------------------------
 
     def advance_to(self, target: datetime) -> None:
         """Process every event due by `target`; an earlier target than now is ignored."""
+        if self._settled and (self._next_due is None or target < self._next_due):
+            if target > self.now:
+                self.now = target
+            return
         self._settle()
         while (due := self._next_event_time()) is not None and due <= target:
             self.now = max(self.now, due)
             self._settle()
         self.now = max(self.now, target)
+        self._settled, self._next_due = True, due
 
     def _settle(self) -> None:
         """Fire what is due now, then start what may start; repeat until nothing changes."""
@@ -261,6 +275,7 @@ class Engine:
         self, name: str, status: str, reason: str | None, at: datetime | None = None
     ) -> None:
         """Now (`at` None or past), or at `at` on the virtual clock: an engine event, fired lazily."""
+        self._settled = False
         qpu = self.qpus[name]
         if at is None or at <= self.now:
             qpu.status, qpu.reason = status, reason
@@ -272,15 +287,18 @@ class Engine:
     # -- operations ----------------------------------------------------------------------------------
 
     def add_backend(self, name: str) -> None:
+        self._settled = False
         self.qpus.setdefault(name, Qpu(name))
 
     def add_session(self, session: Session) -> None:
+        self._settled = False
         self.sessions[session.id] = session
         self._open_sessions[session.id] = session
         self.usage.add_session(session)
         self._mark(session, session.created_at)
 
     def submit(self, job: Job) -> None:
+        self._settled = False
         run = min(job.duration, job.max_execution_time)
         if not (math.isfinite(run) and 0 <= run <= MAX_SECONDS):
             # Checked before storing: one stored NaN would break every later sync, so every request.
@@ -297,6 +315,7 @@ class Engine:
         self._settle()
 
     def cancel_job(self, job: Job) -> None:
+        self._settled = False
         qpu = self.qpus[job.backend_name]
         if job.status == QUEUED:
             qpu.queue.remove(job)
@@ -318,6 +337,7 @@ class Engine:
 
     def stop_accepting(self, session: Session) -> None:
         """`PATCH accepting_jobs=false` (client `close()`): finish outstanding work, then close."""
+        self._settled = False
         if session.closed:
             return
         session.accepting_jobs = False
@@ -327,18 +347,21 @@ class Engine:
         self._settle()
 
     def resume_accepting(self, session: Session) -> None:
+        self._settled = False
         if not session.closed:
             session.accepting_jobs = True
             self._mark(session, self.now)
 
     def cancel_session(self, session: Session) -> None:
         """`DELETE /sessions/{id}/close` (client `cancel()`): close now, queued jobs never run."""
+        self._settled = False
         if not session.closed:
             self.close_session(session, REASON_CANCELLED, queued_status=CANCELLED, at=self.now)
         self._settle()
 
     def close_session(self, session: Session, reason: str, *, queued_status: str, at: datetime) -> None:
         """Close at once: the running job finishes, queued ones end with 1217."""
+        self._settled = False
         qpu = self.qpus.get(session.backend_name)
         job_running = qpu is not None and qpu.running is not None and qpu.running.session_id == session.id
         session.close(at, reason, job_running=job_running)
