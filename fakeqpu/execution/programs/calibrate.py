@@ -11,7 +11,7 @@ from typing import Any
 
 from fakeqpu.execution.estimate import OVERHEAD_SECONDS
 from fakeqpu.execution.prepared import PreparedJob
-from fakeqpu.execution.programs.common import Refused, backend
+from fakeqpu.execution.programs.common import Refused, backend, schema_module
 
 
 class CalibrateProgram:
@@ -30,29 +30,21 @@ class CalibrateProgram:
         return PreparedJob("calibrate", backend_name, 0, OVERHEAD_SECONDS, payload=version)
 
     def run(self, prepared: PreparedJob, *, seed: int, start: datetime, stop: datetime) -> str:
-        import importlib
-
-        module = importlib.import_module(_module_name(prepared.payload))
+        module = schema_module("calibrator", prepared.payload)
         text: str = module.CalibratorResultModel(
             schema_version=prepared.payload, start=start, stop=stop
         ).model_dump_json()
         return text
 
 
-def _module_name(version: str) -> str:
-    return f"ibm_quantum_schemas.calibrator.version_{version[1:].replace('.', '_')}"
-
-
 def _model_class(params_wire: Any) -> Any:
-    import importlib
-
     if not isinstance(params_wire, dict):
         raise Refused("params must be an object.")
     version = params_wire.get("schema_version")
     if not isinstance(version, str) or not re.fullmatch(r"v\d+\.\d+", version):
         raise Refused(f"params.schema_version {version!r} is not a calibrate schema version.")
     try:
-        module = importlib.import_module(_module_name(version))
+        module = schema_module("calibrator", version)
     except ImportError:
         raise Refused(f"params.schema_version {version!r} is not a calibrate schema version.") from None
     return module.ParamsModel

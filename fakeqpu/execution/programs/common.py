@@ -78,6 +78,13 @@ def schema_model(params_wire: dict[str, Any], converters: dict[str, Any], progra
         raise Refused(f"params do not match the {program} {version} schema: {first_error(exc)}") from None
 
 
+def schema_module(family: str, version: str) -> Any:
+    """The `ibm_quantum_schemas` module of a schema version: ("executor", "v1.1") → `executor.version_1_1`."""
+    import importlib
+
+    return importlib.import_module(f"ibm_quantum_schemas.{family}.version_{version[1:].replace('.', '_')}")
+
+
 def first_error(exc: Exception) -> str:
     """The first of a pydantic error's complaints, with where it is; else the first line of the error."""
     errors = getattr(exc, "errors", None)

@@ -24,7 +24,7 @@ from qiskit.circuit import QuantumCircuit
 from fakeqpu.execution.errors import INCOMPATIBLE, NOT_ISA, SYSTEM_LIMITS, VALIDATION, ExecutionError
 from fakeqpu.execution.estimate import estimated_seconds, num_executions
 from fakeqpu.execution.prepared import PreparedJob
-from fakeqpu.execution.programs.common import Refused, backend, schema_model
+from fakeqpu.execution.programs.common import Refused, backend, schema_model, schema_module
 from fakeqpu.execution.programs.spans import chunk_spans
 from fakeqpu.execution.pubs import isa_problem
 from fakeqpu.execution.simulation.components import run_components
@@ -219,10 +219,8 @@ def _broadcast_sample(
 
 
 def _result_text(model: Any, items: list[dict[str, np.ndarray]], spans: list[dict[str, Any]]) -> str:
-    import importlib
-
     version = model.schema_version
-    module = importlib.import_module(f"ibm_quantum_schemas.executor.version_{version[1:].replace('.', '_')}")
+    module = schema_module("executor", version)
     result_model = module.QuantumProgramResultModel
     tensor = _results_tensor(module)
     part_fields = set(module.ChunkPart.model_fields)

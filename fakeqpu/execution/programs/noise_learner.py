@@ -17,7 +17,6 @@ occur, at most `max_layers_to_learn`; the result is the `{data: [[{circuit, qubi
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections import Counter
 from collections.abc import Sequence
@@ -30,7 +29,7 @@ from qiskit.transpiler import Target
 from fakeqpu.execution.errors import NOT_ISA, VALIDATION, ExecutionError
 from fakeqpu.execution.estimate import estimated_seconds, num_executions
 from fakeqpu.execution.prepared import PreparedJob
-from fakeqpu.execution.programs.common import Refused, backend, schema_model
+from fakeqpu.execution.programs.common import Refused, backend, schema_model, schema_module
 from fakeqpu.execution.simulation.lindblad import LindbladModel, layer_model, readout_model
 
 PAULI_BASES = 9
@@ -101,7 +100,7 @@ class _V3Job(_Job):
         self.protocols: list[str] = []
 
     def result_text(self, backend_name: str) -> str:
-        module = importlib.import_module(_v3_module(self.version))
+        module = schema_module("noise_learner_v3", self.version)
         data = []
         for model, protocol in zip(self.models, self.protocols, strict=True):
             if protocol == "trex":
@@ -167,10 +166,6 @@ def _tensor(values: list[float]) -> Any:
     from ibm_quantum_schemas.common import F64TensorModel
 
     return F64TensorModel.from_numpy(np.asarray(values, dtype=np.float64))
-
-
-def _v3_module(version: str) -> str:
-    return f"ibm_quantum_schemas.noise_learner_v3.version_{version[1:].replace('.', '_')}"
 
 
 def _v3_converters() -> Any:
