@@ -15,10 +15,34 @@ import threading
 from pathlib import Path
 from typing import Any
 
-DEFAULT_FLEET: tuple[str, ...] = ("ibm_torino", "ibm_fez", "ibm_kingston", "ibm_brisbane")
-"""Recent Heron (r1, r2) and Eagle snapshots; the first is what `fake_backend` gives."""
+DEFAULT_FLEET: tuple[str, ...] = (
+    "ibm_torino",
+    "ibm_fez",
+    "ibm_kingston",
+    "ibm_brisbane",
+    "ibm_marrakesh",
+    "ibm_pittsburgh",
+    "ibm_boston",
+    "ibm_aachen",
+    "ibm_miami",
+    "ibm_berlin",
+)
+"""The devices IBM serves that a client release may ship a snapshot of: Heron r1 (torino), r2 (fez,
+kingston, marrakesh), r3 (pittsburgh, boston, aachen), Nighthawk r1 (miami, berlin), and the Eagle
+r3 brisbane. The four of the old default lead, so the first (what `fake_backend` gives) is unchanged."""
 
 _TUNABLE_COUPLER_FAMILIES = ("Heron", "Nighthawk")
+# IBM's "Fractional gates" guide: rzz(θ) and rx(θ) run on Heron QPUs. Their calibration rows ship in
+# the Heron snapshots' properties; the configuration lists them only as the real one does.
+_FRACTIONAL_FAMILIES = ("Heron",)
+FRACTIONAL_GATES = ("rx", "rzz")
+_FRACTIONAL_COUNTERPART = {"rx": "sx", "rzz": "cz"}  # whose configuration entry each one mirrors
+_FRACTIONAL_QASM = {
+    "rx": "gate rx(theta) q { U(theta, -pi/2, pi/2) q; }",
+    "rzz": "gate rzz(theta) q0, q1 { CX q0, q1; U(0, 0, theta) q1; CX q0, q1; }",
+}
+# IBM: "the new version of dynamic circuits is now available to all users on all backends".
+DYNAMIC_CIRCUIT_FEATURES = ("qasm3", "dynamic_circuits")
 _NAME_RE = re.compile(r'"backend_name"\s*:\s*"([^"]+)"')
 _BACKENDS_PACKAGE = "qiskit_ibm_runtime.fake_provider.backends"
 
@@ -51,50 +75,77 @@ class BackendData:
 
     @functools.cached_property
     def configuration_text(self) -> str:
-        return self.conf_path.read_text()
+        """The configuration IBM serves for this device (see `configuration`)."""
+        return json.dumps(self.configuration)
 
     @functools.cached_property
     def properties_text(self) -> str:
-        return self.props_path.read_text()
+        """The properties IBM serves for this device (see `properties`)."""
+        return json.dumps(self.properties)
+
+    @functools.cached_property
+    def snapshot_configuration(self) -> dict[str, Any]:
+        """The snapshot's configuration, verbatim."""
+        data: dict[str, Any] = json.loads(self.conf_path.read_text())
+        return data
 
     @functools.cached_property
     def configuration(self) -> dict[str, Any]:
-        data: dict[str, Any] = json.loads(self.configuration_text)
-        return data
+        """The snapshot's configuration with what IBM serves today and the snapshot predates:
+        dynamic circuits on every device, and the fractional gates on Heron (the client drops
+        them unless asked `use_fractional_gates=True`)."""
+        return served_configuration(self.snapshot_configuration, self.properties)
 
     @functools.cached_property
     def properties(self) -> dict[str, Any]:
-        data: dict[str, Any] = json.loads(self.properties_text)
-        return data
+        """The snapshot's properties, an rzz error it does not report (1) copied from the cz of the
+        same edge, as IBM's "Fractional gates" guide says the reported one is."""
+        data: dict[str, Any] = json.loads(self.props_path.read_text())
+        return served_properties(data)
 
     @property
     def num_qubits(self) -> int:
-        return int(self.configuration["n_qubits"])
+        return int(self.snapshot_configuration["n_qubits"])
 
     @property
     def backend_version(self) -> str:
-        return str(self.configuration.get("backend_version", "0.0.0"))
+        return str(self.snapshot_configuration.get("backend_version", "0.0.0"))
 
     @property
     def processor_type(self) -> dict[str, Any]:
-        value = self.configuration.get("processor_type")
+        value = self.snapshot_configuration.get("processor_type")
         return dict(value) if isinstance(value, dict) else {}
 
+    @property
+    def supports_fractional_gates(self) -> bool:
+        return FRACTIONAL_GATES[0] in self.configuration.get("basis_gates", [])
+
     @functools.cached_property
-    def physical_qubits(self) -> int | None:
+    def physical_qubits(self) -> int:
         """Programmable qubits, reset qubits and couplers combined, as `GET /backends` reports it.
 
         The snapshot's own value where qiskit-ibm-runtime ships one (newer clients, non-retired
         backends); else, for processors with tunable couplers (Heron and later), qubits plus couplers,
-        which reproduces every shipped value (156 + 176 = 332 on Heron r2); else unknown (None).
+        which reproduces every shipped value (156 + 176 = 332 on Heron r2); else (Eagle and older,
+        whose couplers are fixed buses, not devices of their own) the qubits (CHOSEN).
         """
         shipped = getattr(_fake_backend_class(self.directory), "_physical_qubits", None)
         if isinstance(shipped, int):
             return shipped
         if self.processor_type.get("family") not in _TUNABLE_COUPLER_FAMILIES:
-            return None
-        couplers = {tuple(sorted(edge)) for edge in self.configuration.get("coupling_map") or []}
+            return self.num_qubits
+        couplers = {tuple(sorted(edge)) for edge in self.snapshot_configuration.get("coupling_map") or []}
         return self.num_qubits + len(couplers)
+
+    def target(self) -> Any:
+        """The `Target` of the served configuration and properties, fractional gates included (what
+        the client builds with `use_fractional_gates=True`), one per process."""
+        with self._lock:
+            cached = self.__dict__.get("_target")
+            if cached is None:
+                cached = _target_of(self.configuration, self.properties)
+                self.__dict__["_target"] = cached
+            return cached
 
     def fake_backend(self) -> Any:
         """The `qiskit_ibm_runtime.fake_provider` backend object (a `FakeBackendV2`), one per process."""
@@ -104,6 +155,90 @@ class BackendData:
                 cached = _instantiate_fake_backend(self.directory)
                 self.__dict__["_fake_backend"] = cached
             return cached
+
+
+def served_configuration(snapshot: dict[str, Any], properties: dict[str, Any]) -> dict[str, Any]:
+    """`snapshot` as IBM serves the device now (a new dict; `snapshot` is left as it is)."""
+    conf = dict(snapshot)
+    features = list(conf.get("supported_features") or [])
+    conf["supported_features"] = features + [f for f in DYNAMIC_CIRCUIT_FEATURES if f not in features]
+    instructions = list(conf.get("supported_instructions") or [])
+    if "if_else" not in instructions:
+        instructions.append("if_else")
+    family = (conf.get("processor_type") or {}).get("family")
+    calibrated = {row.get("gate") for row in properties.get("gates") or []}
+    if family in _FRACTIONAL_FAMILIES and calibrated.issuperset(FRACTIONAL_GATES):
+        basis = list(conf.get("basis_gates") or [])
+        gates = list(conf.get("gates") or [])
+        by_name = {gate.get("name"): gate for gate in gates}
+        for name in FRACTIONAL_GATES:
+            if name in basis:
+                continue
+            basis.append(name)
+            instructions.append(name)
+            entry: dict[str, Any] = {
+                "name": name,
+                "parameters": ["theta"],
+                "qasm_def": _FRACTIONAL_QASM[name],
+            }
+            counterpart = by_name.get(_FRACTIONAL_COUNTERPART[name]) or {}
+            if counterpart.get("coupling_map"):
+                entry["coupling_map"] = counterpart["coupling_map"]
+            gates.append(entry)
+        conf["basis_gates"] = basis
+        conf["gates"] = gates
+    conf["supported_instructions"] = instructions
+    return conf
+
+
+def served_properties(properties: dict[str, Any]) -> dict[str, Any]:
+    """`properties` (changed in place and returned) with each rzz row whose `gate_error` is the
+    placeholder 1 given the error of the cz on its edge, when that one is calibrated (< 1)."""
+    rows = properties.get("gates") or []
+    cz_error = {
+        tuple(row.get("qubits") or ()): value
+        for row in rows
+        if row.get("gate") == "cz"
+        for value in [_parameter(row, "gate_error")]
+        if value is not None and value < 1
+    }
+    for row in rows:
+        if row.get("gate") != "rzz" or _parameter(row, "gate_error") != 1:
+            continue
+        counterpart = cz_error.get(tuple(row.get("qubits") or ()))
+        if counterpart is not None:
+            for parameter in row.get("parameters") or []:
+                if parameter.get("name") == "gate_error":
+                    parameter["value"] = counterpart
+    return properties
+
+
+def _parameter(row: dict[str, Any], name: str) -> float | None:
+    for parameter in row.get("parameters") or []:
+        if parameter.get("name") == name and isinstance(parameter.get("value"), int | float):
+            return float(parameter["value"])
+    return None
+
+
+def _target_of(configuration: dict[str, Any], properties: dict[str, Any]) -> Any:
+    import copy
+
+    from qiskit_ibm_runtime.models import BackendConfiguration
+    from qiskit_ibm_runtime.utils.backend_converter import convert_to_target
+    from qiskit_ibm_runtime.utils.backend_decoder import (
+        decode_backend_configuration,
+        properties_from_server_data,
+    )
+
+    conf = copy.deepcopy(configuration)
+    decode_backend_configuration(conf)
+    props = properties_from_server_data(copy.deepcopy(properties), use_fractional_gates=True)
+    return convert_to_target(
+        configuration=BackendConfiguration.from_dict(conf),
+        properties=props,
+        include_control_flow=True,
+        include_fractional_gates=True,
+    )
 
 
 def _instantiate_fake_backend(directory: Path) -> Any:
@@ -175,8 +310,8 @@ class MockBackendData(BackendData):
         self.real = real
 
     @functools.cached_property
-    def configuration_text(self) -> str:
-        return json.dumps({**self.real.configuration, "backend_name": self.name})
+    def configuration(self) -> dict[str, Any]:
+        return {**self.real.configuration, "backend_name": self.name}
 
     @functools.cached_property
     def properties_text(self) -> str:
@@ -184,6 +319,9 @@ class MockBackendData(BackendData):
 
     def fake_backend(self) -> Any:
         return self.real.fake_backend()
+
+    def target(self) -> Any:
+        return self.real.target()
 
 
 @functools.cache

@@ -119,7 +119,7 @@ def device_body(state: BackendState, queue_length: int) -> dict[str, Any]:
         "status": status,
         "is_simulator": False,
         "qubits": data.num_qubits,
-        **({} if data.physical_qubits is None else {"physical_qubits": data.physical_qubits}),
+        "physical_qubits": data.physical_qubits,
         "processor_type": {k: processor[k] for k in ("family", "revision", "segment") if k in processor},
         "queue_length": queue_length,
     }

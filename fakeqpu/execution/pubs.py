@@ -12,7 +12,7 @@ from qiskit.primitives.containers.estimator_pub import EstimatorPub
 from qiskit.primitives.containers.observables_array import ObservablesArray
 from qiskit.primitives.containers.sampler_pub import SamplerPub
 from qiskit.transpiler import Target
-from qiskit_ibm_runtime.utils.utils import is_isa_circuit
+from qiskit_ibm_runtime.utils.utils import is_isa_circuit, is_valid_rzz_pub
 
 from fakeqpu.execution.errors import (
     DYNAMIC_ESTIMATOR,
@@ -26,6 +26,7 @@ from fakeqpu.execution.errors import (
 from fakeqpu.execution.options import JobOptions
 
 _PAULI_LETTERS = frozenset("IXYZ")
+_RZZ_SOLUTION = "Use rzz angles in (0, pi/2], or load the backend without use_fractional_gates."
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ def sampler_pubs(pubs: Sequence[Any], options: JobOptions, target: Target) -> tu
         except Exception as exc:
             raise _malformed(index, exc) from None
         _check_registers(pub.circuit, index)
+        _check_rzz_angles(pub, index)
         out.append(pub)
     return tuple(out)
 
@@ -77,6 +79,7 @@ def estimator_pubs(pubs: Sequence[Any], options: JobOptions, target: Target) -> 
             pub = EstimatorPub.coerce(tuple(items), precision=options.default_precision)
         except Exception as exc:
             raise _malformed(index, exc) from None
+        _check_rzz_angles(pub, index)
         if precision is None and options.default_shots is not None:
             shots = options.default_shots
             pub = EstimatorPub(
@@ -120,6 +123,14 @@ def _check_circuit(circuit: Any, index: int, target: Target) -> None:
         raise ExecutionError(
             NOT_ISA, f"{message} Transpile your circuits for the target before submitting a primitive query."
         )
+
+
+def _check_rzz_angles(pub: SamplerPub | EstimatorPub, index: int) -> None:
+    """rzz runs only at the angles it is calibrated for (IBM's "Fractional gates" guide: 0 < θ ≤ π/2);
+    the client's own check, bound parameter values included, and its wording. The code is CHOSEN."""
+    message = is_valid_rzz_pub(pub)
+    if message:
+        raise ExecutionError(NOT_ISA, f"PUB {index}: {message}", _RZZ_SOLUTION)
 
 
 def _check_registers(circuit: QuantumCircuit, index: int) -> None:

@@ -180,7 +180,7 @@ def test_a_queued_job_is_deleted_and_leaves_the_queue(fake_service, fake_backend
 def test_backends_report_their_physical_qubits(fake_service):
     assert fake_service.backend("ibm_fez").physical_qubits == 332  # the snapshot's own value
     assert fake_service.backend("ibm_torino").physical_qubits == 133 + 150  # Heron r1: qubits + couplers
-    assert fake_service.backend("ibm_brisbane").physical_qubits is None  # Eagle: not reported
+    assert fake_service.backend("ibm_brisbane").physical_qubits == 127  # Eagle: the qubits (CHOSEN)
 
 
 @pytest.mark.min_client("0.48", reason="service.backend(calibration_id=...)")

@@ -51,7 +51,7 @@ _stats = CacheStats()
 
 
 def backend_target(backend_name: str) -> Target:
-    target: Target = get_backend_data(backend_name).fake_backend().target
+    target: Target = get_backend_data(backend_name).target()
     return target
 
 
