@@ -92,7 +92,14 @@ def test_least_busy_with_fractional_gates_picks_a_heron(fake_service):
     assert "rzz" in backend.target.operation_names
 
 
-def test_an_eagle_has_no_fractional_gates(fake_service):
+def test_eagle_and_nighthawk_have_no_fractional_gates(fake_service):
+    for backend in fake_service.backends(use_fractional_gates=True):
+        fractional = {"rx", "rzz"} <= set(backend.target.operation_names)
+        assert fractional == (backend.processor_type["family"] == "Heron"), backend.name
+
+
+@pytest.mark.min_client("0.45", reason="the client's own refusal ships from 0.45 (0.43.1 has none)")
+def test_asking_an_eagle_for_fractional_gates_is_refused(fake_service):
     with pytest.raises(IBMInputValueError, match="does not support fractional gates"):
         fake_service.backend("ibm_brisbane", use_fractional_gates=True)
 
@@ -124,6 +131,7 @@ def test_sampler_and_estimator_run_rzz_and_rx(fake_service):
     assert abs(exact) > 0.3 and abs(value - exact) < 0.15  # the rotation, less the device's noise
 
 
+@pytest.mark.min_client("0.43", reason="0.40 drops control flow from a backend with fractional gates")
 def test_fractional_and_dynamic_in_one_circuit_run(fake_service):
     """IBM's client (0.43 on): "our backends now support dynamic circuits and fractional gates
     simultaneously"."""
