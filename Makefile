@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_clock.py
 	$(PY) benchmarks/bench_max_ttl.py
 	$(PY) benchmarks/bench_fixtures.py
+	$(PY) benchmarks/bench_fleet.py
 	$(PY) benchmarks/bench_server.py
 	$(PY) benchmarks/bench_toolkit.py
 	$(PY) benchmarks/bench_xdist.py
