@@ -5,6 +5,7 @@ from __future__ import annotations
 VALIDATION = 1002
 OBSERVABLE_MISMATCH = 1501
 NOT_ISA = 1517
+FRACTIONAL_OPTIONS = 1519
 SYSTEM_LIMITS = 1520
 INCOMPATIBLE = 1521
 DYNAMIC_ESTIMATOR = 1522
@@ -13,6 +14,7 @@ _SOLUTIONS: dict[int, str] = {
     VALIDATION: "Check the Job, it is not valid to run on this backend.",
     OBSERVABLE_MISMATCH: "Make sure each observable acts on as many qubits as its circuit has.",
     NOT_ISA: "Transpile your circuits for the target backend before submitting them.",
+    FRACTIONAL_OPTIONS: "Disable gate twirling, or load the backend without use_fractional_gates.",
     SYSTEM_LIMITS: "Reduce the size of the job so that it fits the system limits.",
     INCOMPATIBLE: "Check that the circuits, options and PUBs are well formed and compatible.",
     DYNAMIC_ESTIMATOR: "Use the Sampler for circuits with dynamic instructions.",

@@ -16,6 +16,7 @@ from qiskit_ibm_runtime.utils.utils import is_isa_circuit, is_valid_rzz_pub
 
 from fakeqpu.execution.errors import (
     DYNAMIC_ESTIMATOR,
+    FRACTIONAL_OPTIONS,
     INCOMPATIBLE,
     NOT_ISA,
     OBSERVABLE_MISMATCH,
@@ -26,6 +27,7 @@ from fakeqpu.execution.errors import (
 from fakeqpu.execution.options import JobOptions
 
 _PAULI_LETTERS = frozenset("IXYZ")
+_FRACTIONAL_GATES = frozenset({"rx", "rzz"})
 _RZZ_SOLUTION = "Use rzz angles in (0, pi/2], or load the backend without use_fractional_gates."
 
 
@@ -56,7 +58,7 @@ def sampler_pubs(pubs: Sequence[Any], options: JobOptions, target: Target) -> tu
         except Exception as exc:
             raise _malformed(index, exc) from None
         _check_registers(pub.circuit, index)
-        _check_rzz_angles(pub, index)
+        _check_fractional(pub, index, options)
         out.append(pub)
     return tuple(out)
 
@@ -79,7 +81,7 @@ def estimator_pubs(pubs: Sequence[Any], options: JobOptions, target: Target) -> 
             pub = EstimatorPub.coerce(tuple(items), precision=options.default_precision)
         except Exception as exc:
             raise _malformed(index, exc) from None
-        _check_rzz_angles(pub, index)
+        _check_fractional(pub, index, options)
         if precision is None and options.default_shots is not None:
             shots = options.default_shots
             pub = EstimatorPub(
@@ -125,12 +127,25 @@ def _check_circuit(circuit: Any, index: int, target: Target) -> None:
         )
 
 
-def _check_rzz_angles(pub: SamplerPub | EstimatorPub, index: int) -> None:
-    """rzz runs only at the angles it is calibrated for (IBM's "Fractional gates" guide: 0 < θ ≤ π/2);
-    the client's own check, bound parameter values included, and its wording. The code is CHOSEN."""
+def _check_fractional(pub: SamplerPub | EstimatorPub, index: int, options: JobOptions) -> None:
+    """rzz runs only at the angles it is calibrated for (IBM's "Fractional gates" guide: 0 < θ ≤ π/2;
+    the client's own check, bound parameter values included, and its wording; the code CHOSEN), and
+    fractional gates do not go with gate twirling (IBM's error registry, 1519)."""
     message = is_valid_rzz_pub(pub)
     if message:
         raise ExecutionError(NOT_ISA, f"PUB {index}: {message}", _RZZ_SOLUTION)
+    if options.twirling.get("enable_gates") is True and _uses_fractional_gates(pub.circuit):
+        raise ExecutionError(FRACTIONAL_OPTIONS, "Gate twirling does not support fractional gates.")
+
+
+def _uses_fractional_gates(circuit: QuantumCircuit) -> bool:
+    for instruction in circuit.data:
+        operation = instruction.operation
+        if operation.name in _FRACTIONAL_GATES:
+            return True
+        if isinstance(operation, ControlFlowOp) and any(map(_uses_fractional_gates, operation.blocks)):
+            return True
+    return False
 
 
 def _check_registers(circuit: QuantumCircuit, index: int) -> None:

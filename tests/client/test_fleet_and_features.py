@@ -174,6 +174,19 @@ def test_an_rzz_angle_outside_its_range_is_refused_by_the_client_and_the_server(
         fake_service.job(response.json()["id"]).result()
 
 
+def test_gate_twirling_with_fractional_gates_fails_the_job(fake_service):
+    backend = fake_service.backend(HERON_EVERYWHERE, use_fractional_gates=True)
+    measured = _rotations(math.pi / 4)
+    measured.measure_all()
+    isa = generate_preset_pass_manager(optimization_level=1, backend=backend, seed_transpiler=1).run(measured)
+    sampler = SamplerV2(mode=backend)
+    sampler.options.twirling.enable_gates = True
+    with pytest.raises(RuntimeJobFailureError, match=r"1519.*Gate twirling does not support fractional gates"):
+        sampler.run([isa], shots=100).result()
+    sampler.options.twirling.enable_gates = False
+    assert sampler.run([isa], shots=100).result()[0].data.meas.num_shots == 100
+
+
 # -- physical_qubits ---------------------------------------------------------------------------------
 
 
