@@ -40,7 +40,7 @@ def test_the_default_fleet_is_every_current_device_the_client_ships(fake_service
 def test_the_devices_of_ibms_docs_are_served(fake_service):
     names = {b.name for b in fake_service.backends()}
     assert {"ibm_pittsburgh", "ibm_boston", "ibm_miami", "ibm_kingston"} <= names
-    assert fake_service.backend("ibm_miami").processor_type["family"] == "Nighthawk"
+    assert fake_service.backend("ibm_miami").configuration().processor_type["family"] == "Nighthawk"
 
 
 @pytest.mark.fakeqpu(backends=["ibm_marrakesh", "ibm_fez"])
@@ -88,14 +88,15 @@ def test_heron_serves_fractional_gates_when_asked(fake_service):
 
 def test_least_busy_with_fractional_gates_picks_a_heron(fake_service):
     backend = fake_service.least_busy(use_fractional_gates=True)
-    assert backend.processor_type["family"] == "Heron"
+    assert backend.configuration().processor_type["family"] == "Heron"
     assert "rzz" in backend.target.operation_names
 
 
 def test_eagle_and_nighthawk_have_no_fractional_gates(fake_service):
     for backend in fake_service.backends(use_fractional_gates=True):
-        fractional = {"rx", "rzz"} <= set(backend.target.operation_names)
-        assert fractional == (backend.processor_type["family"] == "Heron"), backend.name
+        configuration = backend.configuration()
+        fractional = {"rx", "rzz"} <= set(configuration.basis_gates)
+        assert fractional == (configuration.processor_type["family"] == "Heron"), backend.name
 
 
 @pytest.mark.min_client("0.45", reason="the client's own refusal ships from 0.45 (0.43.1 has none)")
