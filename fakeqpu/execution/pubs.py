@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from qiskit.circuit import ControlFlowOp, QuantumCircuit
+import numpy as np
+from qiskit.circuit import ControlFlowOp, ParameterExpression, QuantumCircuit
 from qiskit.primitives.containers.estimator_pub import EstimatorPub
 from qiskit.primitives.containers.observables_array import ObservablesArray
 from qiskit.primitives.containers.sampler_pub import SamplerPub
@@ -136,6 +137,45 @@ def _check_fractional(pub: SamplerPub | EstimatorPub, index: int, options: JobOp
         raise ExecutionError(NOT_ISA, f"PUB {index}: {message}", _RZZ_SOLUTION)
     if options.twirling.get("enable_gates") is True and _uses_fractional_gates(pub.circuit):
         raise ExecutionError(FRACTIONAL_OPTIONS, "Gate twirling does not support fractional gates.")
+
+
+def rzz_angle_problem(circuit: QuantumCircuit, values: np.ndarray | None = None) -> str:
+    """The client's words for an rzz angle outside [0, pi/2] (numeric, or bound from `values`: rows of
+    the circuit's parameters in `circuit.parameters` order), or "" when every angle is in range."""
+    parameters = list(circuit.parameters)
+    rows = (
+        None
+        if values is None or not parameters
+        else np.asarray(values, dtype=float).reshape(-1, len(parameters))
+    )
+    for angle in _rzz_angles(circuit):
+        if isinstance(angle, ParameterExpression):
+            if rows is None:
+                continue
+            bound = [
+                float(angle.bind({p: row[parameters.index(p)] for p in angle.parameters})) for row in rows
+            ]
+        else:
+            bound = [float(angle)]
+        for value in bound:
+            if value < 0.0 or value > math.pi / 2 + 1e-10:
+                return (
+                    "The instruction rzz is supported only for angles in the range [0, pi/2], but an "
+                    f"angle ({value}) outside of this range has been requested."
+                )
+    return ""
+
+
+def _rzz_angles(circuit: QuantumCircuit) -> list[Any]:
+    angles = []
+    for instruction in circuit.data:
+        operation = instruction.operation
+        if operation.name == "rzz":
+            angles.append(operation.params[0])
+        if isinstance(operation, ControlFlowOp):
+            for block in operation.blocks:
+                angles.extend(_rzz_angles(block))
+    return angles
 
 
 def _uses_fractional_gates(circuit: QuantumCircuit) -> bool:

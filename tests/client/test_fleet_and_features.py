@@ -17,6 +17,7 @@ from qiskit_ibm_runtime import EstimatorV2, RuntimeEncoder, SamplerV2
 from qiskit_ibm_runtime.exceptions import IBMInputValueError, RuntimeJobFailureError
 
 from fakeqpu.backend_data import DEFAULT_FLEET, available_backends
+from tests.executor_primitives import SAMPLER_SINCE, sampler_class
 
 HERON_EVERYWHERE = "ibm_torino"  # Heron r1: shipped by every supported client release
 
@@ -173,6 +174,21 @@ def test_an_rzz_angle_outside_its_range_is_refused_by_the_client_and_the_server(
     assert response.status_code == 200
     with pytest.raises(RuntimeJobFailureError, match=r"1517.*rzz is supported only for angles"):
         fake_service.job(response.json()["id"]).result()
+
+
+@SAMPLER_SINCE
+def test_the_executor_sampler_meets_the_servers_rzz_refusal(fake_service):
+    """The executor-based Sampler does not check rzz angles in the client: the server does."""
+    backend = fake_service.backend(HERON_EVERYWHERE, use_fractional_gates=True)
+    theta = Parameter("θ")
+    qc = QuantumCircuit(2)
+    qc.rzz(theta, 0, 1)
+    qc.measure_all()
+    isa = generate_preset_pass_manager(optimization_level=0, backend=backend, initial_layout=[0, 1]).run(qc)
+    sampler = sampler_class()(mode=backend)
+    assert sampler.run([(isa, [1.0])], shots=50).result()[0].data.meas.num_shots == 50
+    with pytest.raises(RuntimeJobFailureError, match=r"1517.*rzz is supported only for angles"):
+        sampler.run([(isa, [2.0])], shots=50).result()
 
 
 def test_gate_twirling_with_fractional_gates_fails_the_job(fake_service):

@@ -26,7 +26,7 @@ from fakeqpu.execution.estimate import estimated_seconds, num_executions
 from fakeqpu.execution.prepared import PreparedJob
 from fakeqpu.execution.programs.common import Refused, backend, schema_model, schema_module
 from fakeqpu.execution.programs.spans import chunk_spans
-from fakeqpu.execution.pubs import isa_problem
+from fakeqpu.execution.pubs import isa_problem, rzz_angle_problem
 from fakeqpu.execution.simulation.components import run_components
 
 # Decompressed tensors the fake accepts, in elements (a zlib bomb must not reach numpy).
@@ -160,6 +160,9 @@ def _check_item(index: int, item: Any, target: Any) -> None:
     arguments = getattr(item, "circuit_arguments", None)
     if arguments is not None and not np.all(np.isfinite(np.asarray(arguments, dtype=float))):
         raise ExecutionError(VALIDATION, f"Item {index}: circuit_arguments must be finite numbers.")
+    angles = rzz_angle_problem(circuit, None if arguments is None else np.asarray(arguments, dtype=float))
+    if angles:
+        raise ExecutionError(NOT_ISA, f"Item {index}: {angles}")
     samplex_arguments = getattr(item, "samplex_arguments", None)
     if samplex_arguments is not None:
         for name, value in samplex_arguments.items():
