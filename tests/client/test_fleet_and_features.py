@@ -87,6 +87,7 @@ def test_heron_serves_fractional_gates_when_asked(fake_service):
     assert fractional.target["rx"][(0,)].error == fractional.target["sx"][(0,)].error
 
 
+@pytest.mark.min_client("0.48", reason="0.43 and 0.45 take the flag but load the backend without it")
 def test_least_busy_with_fractional_gates_picks_a_heron(fake_service):
     backend = fake_service.least_busy(use_fractional_gates=True)
     assert backend.configuration().processor_type["family"] == "Heron"

@@ -52,7 +52,8 @@ def test_a_heron_lists_the_fractional_gates(fake_service, contract_record):
 
 @pytest.mark.contract(fidelity="Fractional gates: rzz angle outside [0, pi/2] fails the job (1517 CHOSEN)")
 def test_an_rzz_angle_out_of_range_fails_the_job(fake_service, raw, contract_record):
-    backend = fake_service.least_busy(use_fractional_gates=True)
+    heron = [b for b in fake_service.backends() if b.configuration().processor_type.get("family") == "Heron"]
+    backend = fake_service.backend(heron[0].name, use_fractional_gates=True)
     theta = Parameter("theta")
     circuit = QuantumCircuit(2)
     circuit.rzz(theta, 0, 1)
