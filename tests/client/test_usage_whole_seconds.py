@@ -13,7 +13,8 @@ def test_usage_fields_are_integers_after_a_fractional_job(fake_service, fake_bac
     assert type(before["usage_remaining_seconds"]) is int and before["usage_remaining_seconds"] == 36000
     Sampler(mode=fake_backend).run([bell]).result()
     usage = fake_service.usage()
-    assert type(usage["usage_consumed_seconds"]) is int and usage["usage_consumed_seconds"] == 2  # 2.75 s, floored
+    # 2.75 s, floored
+    assert type(usage["usage_consumed_seconds"]) is int and usage["usage_consumed_seconds"] == 2
     assert type(usage["usage_remaining_seconds"]) is int and usage["usage_remaining_seconds"] == 35998
 
 
