@@ -12,6 +12,7 @@ import re
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from fakeqpu.api import resource_controller
@@ -19,7 +20,7 @@ from fakeqpu.api.cloud_api import CloudApi
 from fakeqpu.api.errors import envelope, error_response
 from fakeqpu.api.faults import HttpFaults
 from fakeqpu.api.http import Request, Response
-from fakeqpu.api.poll_guard import StillPollGuard
+from fakeqpu.api.poll_guard import Outlook, StillPollGuard
 from fakeqpu.api.request_log import RequestRecord
 from fakeqpu.api.runtime_api import RuntimeApi
 from fakeqpu.service import errors
@@ -177,10 +178,27 @@ class FakeIbmCloud:
         if not self.cloud.serves(crn):
             raise errors.instance_not_found(crn or "(none)")
         now = self.service.now  # synced by `handle` (the service's methods sync again under their lock)
-        refused = self.still_polls.check(request, now, self.service.has_pending_jobs, self.service.trace_id)
+        with self.service.lock:
+            refused = self.still_polls.check(request, now, self._outlook, self._move, self.service.trace_id)
         if refused is not None:
             return refused
         return match.handler(request, **match.params)
+
+    def _outlook(self) -> Outlook:
+        return Outlook(*self.service.waiting_outlook())
+
+    @property
+    def _move(self) -> Callable[[float], datetime] | None:
+        """Moves the clock for the poll guard and brings the model along; None without a clock."""
+        advance = self._advance
+        if advance is None:
+            return None
+
+        def move(seconds: float) -> datetime:
+            advance(seconds)
+            return self.service.sync()
+
+        return move
 
     def _not_found(self, request: Request) -> Response:
         return envelope(

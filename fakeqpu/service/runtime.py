@@ -16,7 +16,7 @@ from typing import Any
 from fakeqpu import execution
 from fakeqpu.backend_data import BackendData, UnknownBackendError, get_backend_data, is_mock, mock_name
 from fakeqpu.service import errors
-from fakeqpu.service.engine import Engine, Qpu
+from fakeqpu.service.engine import ONLINE, Engine, Qpu
 from fakeqpu.service.faults import JobFaults
 from fakeqpu.service.ids import IdFactory
 from fakeqpu.service.jobs import QUEUED, RUNNING, Job, Reason
@@ -146,6 +146,21 @@ class RuntimeService(Toolkit):
         """Whether any job (this instance's or background load) is queued or running."""
         with self.lock:
             return any(qpu.running is not None or qpu.queue for qpu in self.engine.qpus.values())
+
+    def waiting_outlook(self) -> tuple[bool, datetime | None, tuple[str, ...]]:
+        """What a busy poll loop waits on: (whether a job is queued or running, when time alone next
+        changes the model (None: never), why queued jobs cannot start)."""
+        with self.lock:
+            self.sync()
+            next_change = self.engine.next_event()
+            qpus = self.engine.qpus.values()
+            pending = any(qpu.running is not None or qpu.queue for qpu in qpus)
+            blocked = tuple(
+                f"{qpu.backend_name} is {qpu.status} with {len(qpu.queue)} queued job(s)"
+                for qpu in qpus
+                if qpu.queue and qpu.status != ONLINE and not qpu.schedule
+            )
+            return pending, next_change, blocked
 
     def queue_length(self, name: str) -> int:
         with self.lock:
