@@ -77,6 +77,7 @@ class FakeRuntime(Controls):
             self.model,
             plan_id=f"fakeqpu-plan-{plan.name}",
             pinned=options.instance is not None,
+            account_instances=options.account_instances,
             advance=lambda seconds: self.clock.advance(seconds=seconds),
             auto_tick=float(options.auto_tick or 0.0),
         )

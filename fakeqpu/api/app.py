@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -55,12 +55,13 @@ class FakeIbmCloud:
         plan_id: str,
         *,
         pinned: bool = False,
+        account_instances: Sequence[str] | None = None,
         advance: Callable[[float], Any] | None = None,
         auto_tick: float = 0.0,
     ) -> None:
         self.service = service
         self.runtime = RuntimeApi(service)
-        self.cloud = CloudApi(service, plan_id, pinned=pinned)
+        self.cloud = CloudApi(service, plan_id, pinned=pinned, account_instances=account_instances)
         self.still_polls = StillPollGuard()
         self.requests_served = 0
         self.http_faults = HttpFaults()
@@ -156,7 +157,9 @@ class FakeIbmCloud:
                 return self.cloud.catalog(request)
         elif host.startswith("resource-controller."):
             token_valid = self.cloud.token_is_ours(request.header("authorization"))
-            answer = resource_controller.handle(request, self.service, self.cloud.plan_id, token_valid)
+            account = [(i.crn, i.name) for i in self.cloud.account or ()]
+            plan_id = self.cloud.plan_id
+            answer = resource_controller.handle(request, self.service, plan_id, token_valid, account)
             if answer is not None:
                 return answer
         elif _RUNTIME_HOST.search(host) and (
