@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fakeqpu.backend_data import available_backends, default_fleet
+from fakeqpu.service.history import history_spec
 from fakeqpu.service.plans import ALLOCATION_PLANS, PLANS
 
 
@@ -36,6 +37,8 @@ class RuntimeOptions:
     # The account's other instances (CRNs or names): given, the account holds exactly these and the
     # fake's own, and an unknown instance is refused as IBM refuses it. None: any instance is the account's.
     account_instances: tuple[str, ...] | None = None
+    # The account's past (service/history.py): a count of jobs, or a mapping of HistorySpec's fields.
+    history: Any = None
     usage_allocation_seconds: int | None = None  # Premium/Flex: None = the plan's default, 0 = none
     auto_tick: float | None = None  # seconds of virtual time each request takes
     strict: bool = False  # at teardown, a session left open or a job left non-final fails the test
@@ -133,6 +136,13 @@ class RuntimeOptions:
             raise OptionError(f"instance must be a CRN or an instance name, not {self.instance!r}")
         if self.account_instances is not None:
             _instances(self.account_instances)
+        if self.history is not None:
+            try:
+                spec = history_spec(self.history)
+            except (TypeError, ValueError) as exc:
+                raise OptionError(str(exc)) from None
+            if spec.backends is not None and not set(spec.backends) <= set(self.backends):
+                raise OptionError(f"history backends must be of the fleet {list(self.backends)}")
         for backend, count in (self.background_jobs or {}).items():
             if backend not in self.backends or not isinstance(count, int) or count < 0:
                 raise OptionError(

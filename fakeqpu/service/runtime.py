@@ -328,6 +328,14 @@ class RuntimeService(Toolkit):
         if limit is not None and self._usage_consumed() >= limit:
             raise errors.usage_limit_reached()
 
+    def duration_of(self, job: Job) -> float:
+        """The QPU seconds `job` takes: the `job_duration` option, or IBM's estimate."""
+        return self._duration_of(job)
+
+    def count_history(self, jobs: int) -> None:
+        """`jobs` more jobs to list: an account's history joined the model."""
+        self._visible_jobs += jobs
+
     def _duration_of(self, job: Job) -> float:
         configured = self._job_duration
         if configured is None:
@@ -391,11 +399,15 @@ class RuntimeService(Toolkit):
             return text
 
     def _result_text(self, job: Job) -> str:
-        if job.status == "Completed" and job.prepared is not None:
+        if job.status == "Completed" and not job.background:
             assert job.started_at is not None and job.finished_at is not None
             try:
+                # an account's history prepares its jobs only when their results are asked for
+                prepared = job.prepared or execution.prepare_from_wire(
+                    job.program_id, job.wire_params(), job.backend_name
+                )
                 return execution.run(
-                    job.prepared, seed=job.simulation_seed, start=job.started_at, stop=job.finished_at
+                    prepared, seed=job.simulation_seed, start=job.started_at, stop=job.finished_at
                 )
             except execution.ExecutionError as exc:
                 return f"Error code {exc.code}; {exc.message}"
