@@ -11,7 +11,16 @@ from qiskit_ibm_runtime import SamplerV2 as Sampler
 
 import fakeqpu
 
-PAST = {"jobs": 12, "sessions": 2, "batches": 1, "failed": 1, "cancelled": 1, "days": 30, "tags": ["past"]}
+PAST = {
+    "jobs": 12,
+    "sessions": 2,
+    "batches": 1,
+    "failed": 1,
+    "cancelled": 1,
+    "days": 30,
+    "tags": ["past"],
+    "backends": ["ibm_fez", "ibm_torino"],  # two are enough to filter by, and keep the client's cost low
+}
 
 
 @pytest.mark.fakeqpu(seed=7, history=PAST)
