@@ -58,3 +58,10 @@ def test_a_reset_with_a_history_option(fakeqpu_server):
     assert len(listed(fakeqpu_server)) == 4
     bad = control(fakeqpu_server, "POST", "/reset", json={"history": {"jobs": -2}})
     assert bad.status_code == 400 and error_code(bad) == 1208
+
+
+def test_the_serve_flag_is_checked_before_serving(capsys):
+    from fakeqpu.cli import main
+
+    assert main(["serve", "--history", '{"jobs": -3}']) == 2
+    assert "history jobs must be a count >= 0" in capsys.readouterr().err
