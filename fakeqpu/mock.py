@@ -13,7 +13,7 @@ from fakeqpu.api.cloud_api import WELL_FORMED_CRN, crn_for_name
 from fakeqpu.clock import Clock
 from fakeqpu.controls import Controls
 from fakeqpu.options import RuntimeOptions
-from fakeqpu.service.history import history_spec
+from fakeqpu.service.history_spec import history_spec
 from fakeqpu.service.plans import get_plan
 from fakeqpu.service.runtime import Instance, RuntimeService
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fakeqpu.backend_data import available_backends, default_fleet
-from fakeqpu.service.history import history_spec
+from fakeqpu.service.history_spec import history_spec
 from fakeqpu.service.plans import ALLOCATION_PLANS, PLANS
 
 

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from fakeqpu.service.engine import BACKEND_STATUSES, Engine
 from fakeqpu.service.faults import JobFaults
-from fakeqpu.service.history import PROGRAMS, HistorySpec, add_history, history_spec, summary
+from fakeqpu.service.history import add_history, summary
+from fakeqpu.service.history_spec import PROGRAMS, HistorySpec, history_spec
 from fakeqpu.service.ids import IdFactory
 from fakeqpu.service.jobs import Job
 from fakeqpu.service.records import JobRecord, SessionRecord, job_record, session_record
