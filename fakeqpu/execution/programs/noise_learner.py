@@ -10,9 +10,10 @@ depth × 9 measurement bases × randomizations × shots (readout learning: rando
 V3: params validated with the `ibm_quantum_schemas` model of their version and decoded with the
 client's `NOISE_LEARNER_V3_PARAMS_CONVERTERS`; the protocol of each box is the client's
 `find_learning_protocol`; the result is that version's `NoiseLearnerV3ResultsModel` JSON.
-Legacy: circuits are cut into layers of two-qubit gates, unique layers ordered by how often they
-occur, at most `max_layers_to_learn`; the result is the `{data: [[{circuit, qubits},
-{generators, rates}]], metadata}` the client's `NoiseLearnerResultDecoder` reads.
+Legacy: circuits are cut into layers of two-qubit gates; a layer is its gates and the qubits its
+twirling strategy twirls; unique layers ordered by how often they occur, at most
+`max_layers_to_learn`; the result is the `{data: [[{circuit, qubits}, {generators, rates}]],
+metadata: {backend, input_options}}` the client's `NoiseLearnerResultDecoder` reads.
 """
 
 from __future__ import annotations
