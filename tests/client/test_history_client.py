@@ -85,7 +85,8 @@ def test_the_same_seed_gives_the_same_past_and_shifts_nothing_else():
             own = Sampler(mode=backend).run([_isa("ibm_fez", "bell")], shots=10).job_id()
             return listed, own, [record.created for record in runtime.jobs()]
 
-    first, second = ids(history=5), ids(history=5)
+    past = {"jobs": 5, "batches": 1, "backends": ["ibm_fez"]}
+    first, second = ids(history=past), ids(history=past)
     assert first == second
     assert ids()[1] == first[1]  # the test's own job id is the one it gets without a history
 
