@@ -53,6 +53,8 @@ def add_history(
         service.backend(name)  # a ServiceError names an unknown backend
         if name not in service.backends:
             raise ValueError(f"history backends must be of the fleet, not {name!r}")
+    if spec.sessions and not service.plan.sessions_allowed:
+        raise ValueError(f"the {service.plan.display_name} plan runs no sessions: a history of it has none")
     end = service.created_at - MARGIN
     start = end - timedelta(days=spec.days)
     rng = random.Random(ids.simulation_seed())
@@ -63,8 +65,6 @@ def add_history(
     outcome = ["failed"] * spec.failed + ["cancelled"] * spec.cancelled
     outcome += ["completed"] * (spec.jobs - len(outcome))
     rng.shuffle(outcome)
-    if spec.sessions and not service.plan.sessions_allowed:
-        raise ValueError(f"the {service.plan.display_name} plan runs no sessions: a history of it has none")
     engine = Engine(service.plan, start, Timeline())
     for name in backends:
         engine.add_backend(name)
