@@ -161,9 +161,7 @@ class Controls(ABC):
 
     def leftovers(self) -> list[str]:
         """Sessions left open and jobs left non-final, one line each (empty when all is tidy)."""
-        found = [f"session {s.id} ({s.mode}) is {s.state}" for s in self.sessions() if s.open]
-        found += [f"job {j.id} is {j.status}" for j in self.jobs() if not j.final]
-        return found
+        return self._model().leftover_lines()
 
     def assert_no_leftovers(self) -> None:
         """Fail (AssertionError) when a session is left open or a job non-final, naming them."""

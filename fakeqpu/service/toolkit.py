@@ -190,6 +190,16 @@ class Toolkit:
             sessions = sum(1 for session in self.engine.sessions.values() if session.created_at >= start)
             return len(mine), sessions, seconds
 
+    def leftover_lines(self) -> list[str]:
+        """Sessions not closed and jobs not final, one line each, without building records (an
+        account's history of thousands of jobs costs a walk, not a decoding of every job)."""
+        with self.lock:
+            self.sync()
+            sessions = self.engine.sessions.values()
+            found = [f"session {s.id} ({s.mode}) is {s.state}" for s in sessions if not s.closed]
+            jobs = sorted(self.engine.jobs.values(), key=lambda j: j.seq)
+            return found + [f"job {j.id} is {j.status}" for j in jobs if not j.background and not j.final]
+
     def session_records(self) -> list[SessionRecord]:
         """Every session and batch, in creation order, as read-only records."""
         with self.lock:

@@ -113,7 +113,7 @@ def test_a_recent_past_counts_in_the_usage_window(fake_service):
     assert usage["usage_consumed_seconds"] >= 10 * 2  # every job took IBM's 2-s overhead at least
 
 
-@pytest.mark.fakeqpu(seed=5, history={"jobs": 3}, max_jobs=1)
+@pytest.mark.fakeqpu(seed=5, history={"jobs": 3, "batches": 1}, max_jobs=1, strict=True)
 def test_the_past_is_not_the_tests_budget(fake_service, fake_backend, bell):
     Sampler(mode=fake_backend).run([bell], shots=10).result()  # one job of its own: within max_jobs=1
 
