@@ -37,6 +37,8 @@ RUNTIME_FLAGS: dict[str, tuple[Callable[[str], Any], str]] = {
     "max_ttl": (int, "seconds"),
     "background_jobs": (_counts, "other users' jobs queued at start, e.g. ibm_torino=3"),
     "instance": (str, "pin the account to this one instance (a CRN or a name)"),
+    "account_instances": (str, "the account's other instances, comma-separated names or CRNs"),
+    "history": (str, 'the account\'s past: a count of jobs, or JSON, e.g. {"jobs": 20, "sessions": 2}'),
     "usage_allocation_seconds": (int, "Premium/Flex allocation reported by /instances/usage (0: none)"),
     "auto_tick": (float, "virtual seconds per runtime API request (default 1)"),
 }

@@ -7,7 +7,7 @@ the API app of the fake it controls, and the control API (`/_fakeqpu/...`) calls
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -55,6 +55,39 @@ class Controls(ABC):
         from now) schedule it on the virtual clock: `until` is when the backend is `online` again.
         """
         self._model().set_backend_status(name, status, reason, at=at, until=until)
+
+    def add_history(
+        self,
+        jobs: int = 0,
+        sessions: int = 0,
+        batches: int = 0,
+        *,
+        jobs_per_session: int = 3,
+        days: float = 90.0,
+        failed: int = 0,
+        cancelled: int = 0,
+        tags: Sequence[str] = (),
+        backends: Sequence[str] | None = None,
+        programs: Sequence[str] = ("sampler", "estimator"),
+    ) -> dict[str, list[str]]:
+        """Give the account a past, as IBM accounts have: `jobs` that ran in job mode (`failed` of
+        them Failed with 1517, `cancelled` cancelled while queued), `sessions` and `batches` of
+        `jobs_per_session` jobs each, spread over the `days` before the fake started, on `backends`
+        (default: the fleet) and `programs` in turn, every job tagged `tags`. Results are computed
+        when asked for. Same seed, same history. Returns the ids made, oldest first:
+        `{"jobs": [...], "sessions": [...]}`."""
+        return self._model().add_history(
+            jobs,
+            sessions,
+            batches,
+            jobs_per_session=jobs_per_session,
+            days=days,
+            failed=failed,
+            cancelled=cancelled,
+            tags=list(tags),
+            backends=None if backends is None else list(backends),
+            programs=list(programs),
+        )
 
     # -- faults ----------------------------------------------------------------------------------------
 
@@ -128,9 +161,7 @@ class Controls(ABC):
 
     def leftovers(self) -> list[str]:
         """Sessions left open and jobs left non-final, one line each (empty when all is tidy)."""
-        found = [f"session {s.id} ({s.mode}) is {s.state}" for s in self.sessions() if s.open]
-        found += [f"job {j.id} is {j.status}" for j in self.jobs() if not j.final]
-        return found
+        return self._model().leftover_lines()
 
     def assert_no_leftovers(self) -> None:
         """Fail (AssertionError) when a session is left open or a job non-final, naming them."""

@@ -13,6 +13,7 @@ from fakeqpu.api.cloud_api import WELL_FORMED_CRN, crn_for_name
 from fakeqpu.clock import Clock
 from fakeqpu.controls import Controls
 from fakeqpu.options import RuntimeOptions
+from fakeqpu.service.history_spec import history_spec
 from fakeqpu.service.plans import get_plan
 from fakeqpu.service.runtime import Instance, RuntimeService
 
@@ -77,6 +78,7 @@ class FakeRuntime(Controls):
             self.model,
             plan_id=f"fakeqpu-plan-{plan.name}",
             pinned=options.instance is not None,
+            account_instances=options.account_instances,
             advance=lambda seconds: self.clock.advance(seconds=seconds),
             auto_tick=float(options.auto_tick or 0.0),
         )
@@ -86,6 +88,8 @@ class FakeRuntime(Controls):
         self._saved_env: dict[str, str | None] = {}
         for backend, count in (options.background_jobs or {}).items():
             self.model.add_background_load(backend, jobs=count)
+        if options.history is not None:
+            self.model.add_history_spec(history_spec(options.history))
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -199,9 +203,9 @@ def mock_runtime(**options: Any) -> _MockRuntime:
     """A fake IBM Quantum Platform for the duration of a `with` block or a decorated function.
 
     Options (all optional): plan, open_plan_sessions, backends, job_duration, seed, start,
-    interactive_ttl, max_ttl, background_jobs, usage_allocation_seconds, instance, auto_tick (strict,
-    max_jobs and max_qpu_seconds are checked by the pytest plugin at teardown). An unknown option raises
-    `OptionError` at once.
+    interactive_ttl, max_ttl, background_jobs, usage_allocation_seconds, instance, account_instances,
+    history, auto_tick (strict, max_jobs and max_qpu_seconds are checked by the pytest plugin at
+    teardown). An unknown option raises `OptionError` at once.
     """
     return _MockRuntime(RuntimeOptions.from_kwargs(options))
 

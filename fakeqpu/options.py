@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fakeqpu.backend_data import available_backends, default_fleet
+from fakeqpu.service.history_spec import history_spec
 from fakeqpu.service.plans import ALLOCATION_PLANS, PLANS
 
 
@@ -33,6 +34,11 @@ class RuntimeOptions:
     max_ttl: int | None = None
     background_jobs: Mapping[str, int] | None = None  # backend → other users' jobs queued at start
     instance: str | None = None  # pins the account to this one instance (a CRN or a name)
+    # The account's other instances (CRNs or names): given, the account holds exactly these and the
+    # fake's own, and an unknown instance is refused as IBM refuses it. None: any instance is the account's.
+    account_instances: tuple[str, ...] | None = None
+    # The account's past (service/history.py): a count of jobs, or a mapping of HistorySpec's fields.
+    history: Any = None
     usage_allocation_seconds: int | None = None  # Premium/Flex: None = the plan's default, 0 = none
     auto_tick: float | None = None  # seconds of virtual time each request takes
     strict: bool = False  # at teardown, a session left open or a job left non-final fails the test
@@ -60,6 +66,8 @@ class RuntimeOptions:
         values = dict(options)
         if "backends" in values:
             values["backends"] = _backends(values["backends"])
+        if values.get("account_instances") is not None:
+            values["account_instances"] = _instances(values["account_instances"])
         if values.get("start") is not None:
             values["start"] = _aware(values["start"])
         made = cls(**values)
@@ -126,6 +134,15 @@ class RuntimeOptions:
             raise OptionError(f"strict must be True or False, not {self.strict!r}")
         if self.instance is not None and (not isinstance(self.instance, str) or not self.instance.strip()):
             raise OptionError(f"instance must be a CRN or an instance name, not {self.instance!r}")
+        if self.account_instances is not None:
+            _instances(self.account_instances)
+        if self.history is not None:
+            try:
+                spec = history_spec(self.history)
+            except (TypeError, ValueError) as exc:
+                raise OptionError(str(exc)) from None
+            if spec.backends is not None and not set(spec.backends) <= set(self.backends):
+                raise OptionError(f"history backends must be of the fleet {list(self.backends)}")
         for backend, count in (self.background_jobs or {}).items():
             if backend not in self.backends or not isinstance(count, int) or count < 0:
                 raise OptionError(
@@ -139,6 +156,18 @@ def _backends(value: Any) -> tuple[str, ...]:
     if not isinstance(value, Sequence) or not all(isinstance(v, str) for v in value):
         raise OptionError(f"backends must be a list of backend names, not {value!r}")
     return tuple(value)
+
+
+def _instances(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if (
+        not isinstance(value, Sequence)
+        or isinstance(value, str)
+        or not all(isinstance(v, str) and v.strip() and v.isprintable() for v in value)
+    ):
+        raise OptionError(f"account_instances must be a list of instance names or CRNs, not {value!r}")
+    return tuple(v.strip() for v in value)
 
 
 def _aware(value: Any) -> datetime:

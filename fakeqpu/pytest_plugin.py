@@ -56,6 +56,8 @@ _TEXT_OPTIONS: dict[str, Any] = {
     "max_qpu_seconds": float,
     "auto_tick": float,
     "instance": str,
+    "account_instances": str,
+    "history": str,
 }
 _SWITCHES = ("strict",)  # on the command line a bare flag: `--fakeqpu-strict`
 
@@ -219,7 +221,7 @@ def _budget_and_leftovers(runtime: FakeRuntime) -> list[str]:
         problems.append("strict: left over at the end of the test: " + "; ".join(found))
     if options.max_jobs is None and options.max_qpu_seconds is None:
         return problems
-    jobs = runtime.jobs()
+    jobs = [job for job in runtime.jobs() if job.created >= runtime.model.created_at]  # not the history
     listing = "".join(f"\n  {j.id} {j.program} on {j.backend}: {j.status}, {j.qpu_seconds} s" for j in jobs)
     if options.max_jobs is not None and len(jobs) > options.max_jobs:
         problems.append(f"max_jobs={options.max_jobs} exceeded: {len(jobs)} jobs submitted:{listing}")

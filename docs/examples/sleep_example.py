@@ -91,3 +91,12 @@ def test_two_workloads_share_a_session_from_two_threads(fake_session, qpu_clock,
     assert shots == [[10, 10, 10], [10, 10, 10]]
     assert qpu_clock.now() - start >= timedelta(seconds=12)  # six 2-second jobs on one QPU
     assert len(fake_session.service.jobs(session_id=fake_session.session_id, job_tags=["cobyla"])) == 3
+
+
+@pytest.mark.fakeqpu(job_duration=5)
+def test_a_loop_that_never_sleeps_still_sees_its_job_end(fake_backend, qpu_clock, bell):
+    job = Sampler(mode=fake_backend).run([bell], shots=10)
+    start = qpu_clock.now()
+    while job.status() not in ("DONE", "ERROR", "CANCELLED"):
+        pass  # a busy wait: after 250 reads at one instant, each read takes 0.1 virtual seconds
+    assert timedelta(seconds=5) <= qpu_clock.now() - start < timedelta(seconds=5.2)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import re
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from fakeqpu.api import resource_controller
@@ -19,7 +20,7 @@ from fakeqpu.api.cloud_api import CloudApi
 from fakeqpu.api.errors import envelope, error_response
 from fakeqpu.api.faults import HttpFaults
 from fakeqpu.api.http import Request, Response
-from fakeqpu.api.poll_guard import StillPollGuard
+from fakeqpu.api.poll_guard import Outlook, StillPollGuard
 from fakeqpu.api.request_log import RequestRecord
 from fakeqpu.api.runtime_api import RuntimeApi
 from fakeqpu.service import errors
@@ -54,12 +55,13 @@ class FakeIbmCloud:
         plan_id: str,
         *,
         pinned: bool = False,
+        account_instances: Sequence[str] | None = None,
         advance: Callable[[float], Any] | None = None,
         auto_tick: float = 0.0,
     ) -> None:
         self.service = service
         self.runtime = RuntimeApi(service)
-        self.cloud = CloudApi(service, plan_id, pinned=pinned)
+        self.cloud = CloudApi(service, plan_id, pinned=pinned, account_instances=account_instances)
         self.still_polls = StillPollGuard()
         self.requests_served = 0
         self.http_faults = HttpFaults()
@@ -155,7 +157,9 @@ class FakeIbmCloud:
                 return self.cloud.catalog(request)
         elif host.startswith("resource-controller."):
             token_valid = self.cloud.token_is_ours(request.header("authorization"))
-            answer = resource_controller.handle(request, self.service, self.cloud.plan_id, token_valid)
+            account = [(i.crn, i.name) for i in self.cloud.account or ()]
+            plan_id = self.cloud.plan_id
+            answer = resource_controller.handle(request, self.service, plan_id, token_valid, account)
             if answer is not None:
                 return answer
         elif _RUNTIME_HOST.search(host) and (
@@ -177,10 +181,27 @@ class FakeIbmCloud:
         if not self.cloud.serves(crn):
             raise errors.instance_not_found(crn or "(none)")
         now = self.service.now  # synced by `handle` (the service's methods sync again under their lock)
-        refused = self.still_polls.check(request, now, self.service.has_pending_jobs, self.service.trace_id)
+        with self.service.lock:
+            refused = self.still_polls.check(request, now, self._outlook, self._move, self.service.trace_id)
         if refused is not None:
             return refused
         return match.handler(request, **match.params)
+
+    def _outlook(self) -> Outlook:
+        return Outlook(*self.service.waiting_outlook())
+
+    @property
+    def _move(self) -> Callable[[float], datetime] | None:
+        """Moves the clock for the poll guard and brings the model along; None without a clock."""
+        advance = self._advance
+        if advance is None:
+            return None
+
+        def move(seconds: float) -> datetime:
+            advance(seconds)
+            return self.service.sync()
+
+        return move
 
     def _not_found(self, request: Request) -> Response:
         return envelope(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,13 +31,30 @@ class AccountInstance:
 
 
 class CloudApi:
-    """`pinned`: the account has only the fake's own instance; otherwise (moto's any-account) it also
-    has whichever well-formed instance the client asks for, on the same plan and fleet."""
+    """`pinned`: the account has only the fake's own instance; `account_instances`: it has these too.
+    Either way the account is known, and an instance outside it is refused as on IBM. Otherwise (moto's
+    any-account) it also has whichever well-formed instance the client asks for, on the same plan and
+    fleet."""
 
-    def __init__(self, service: RuntimeService, plan_id: str, pinned: bool = False) -> None:
+    def __init__(
+        self,
+        service: RuntimeService,
+        plan_id: str,
+        pinned: bool = False,
+        account_instances: Sequence[str] | None = None,
+    ) -> None:
         self.service = service
         self.plan_id = plan_id
         self.pinned = pinned
+        # Known: the account holds exactly these (the fake's own first); None: any instance asked for.
+        self.account: list[AccountInstance] | None = None
+        if pinned or account_instances is not None:
+            own = AccountInstance(service.instance.crn, service.instance.name)
+            self.account = [own]
+            for wanted in account_instances or ():
+                instance = self._named(own, wanted)
+                if all(instance.crn != known.crn for known in self.account):
+                    self.account.append(instance)
         self._known_tokens: set[str] = set()
         self._app = next(_APPS)
         self._minted = 0
@@ -48,17 +66,24 @@ class CloudApi:
         """Whether `Service-CRN: crn` names an instance of the account."""
         if not crn:
             return False
-        return crn == self.service.instance.crn or (not self.pinned and bool(WELL_FORMED_CRN.match(crn)))
+        if self.account is not None:
+            return any(crn == instance.crn for instance in self.account)
+        return crn == self.service.instance.crn or bool(WELL_FORMED_CRN.match(crn))
 
     def instances(self, wanted: str | None) -> list[AccountInstance]:
+        """What Global Search lists: a known account's instances, or the fake's own and the one asked for."""
+        if self.account is not None:
+            return list(self.account)  # the client then refuses a name or CRN that is not among them
         own = AccountInstance(self.service.instance.crn, self.service.instance.name)
-        if self.pinned or not wanted or wanted in (own.crn, own.name, "auto"):  # "auto": the client picks
+        if not wanted or wanted in (own.crn, own.name, "auto") or not wanted.strip():  # "auto": client picks
             return [own]
+        return [own, self._named(own, wanted)]
+
+    @staticmethod
+    def _named(own: AccountInstance, wanted: str) -> AccountInstance:
         if WELL_FORMED_CRN.match(wanted):
-            return [own, AccountInstance(wanted, wanted.split(":")[7] or "instance")]
-        if wanted.strip():
-            return [own, AccountInstance(crn_for_name(own.crn, wanted), wanted)]
-        return [own]
+            return AccountInstance(wanted, wanted.split(":")[7] or "instance")
+        return AccountInstance(crn_for_name(own.crn, wanted), wanted)
 
     # -- IAM -------------------------------------------------------------------------------------
 

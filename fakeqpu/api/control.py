@@ -60,6 +60,7 @@ ROUTES: dict[tuple[str, str], Callable[[Controlled], Callable[..., Any]]] = {
     ("GET", "/now"): lambda c: c.clock.now,
     ("POST", "/set_backend_status"): lambda c: c.service.set_backend_status,
     ("POST", "/add_background_load"): lambda c: c.service.add_background_load,
+    ("POST", "/add_history"): lambda c: c.service.add_history,
     ("GET", "/timeline"): lambda c: c.service.timeline_entries,
     ("GET", "/timeline.txt"): lambda c: text(c.service.timeline_entries),
     ("GET", "/timeline.svg"): lambda c: text(lambda: c.service.timeline_entries().to_svg(), "image/svg+xml"),

@@ -178,7 +178,9 @@ class RuntimeApi:
                 "start_time": wire.iso(usage["period_start"]),
                 "end_time": wire.iso(usage["period_end"]),
             },
-            "usage_consumed_seconds": usage["consumed"],
+            # IBM answers whole seconds (the client's `usage_remaining_seconds` is then an int); the
+            # floor keeps `usage_limit_reached` true exactly when consumed >= limit (CHOSEN).
+            "usage_consumed_seconds": math.floor(usage["consumed"]),
             "usage_limit_reached": usage["limit_reached"],
         }
         if usage["limit"] is not None:

@@ -29,7 +29,7 @@ FAKE_ONLY_MARKER = "fakeqpu_only"
 SESSION_MAX_TIME = 300  # seconds: the max_time of fake_session and fake_batch in a real run
 DEFAULT_REPORT = "fakeqpu-divergence.json"
 # Marker options that configure the fake's service; a real instance has its own.
-_UNMIMICKABLE = ("interactive_ttl", "max_ttl", "start", "background_jobs")
+_UNMIMICKABLE = ("interactive_ttl", "max_ttl", "start", "background_jobs", "history")
 _FINAL_JOB_STATUSES = ("DONE", "CANCELLED", "ERROR")
 
 

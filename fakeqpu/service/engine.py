@@ -105,6 +105,12 @@ class Engine:
         self.now = max(self.now, target)
         self._settled, self._next_due = True, due
 
+    def next_event(self) -> datetime | None:
+        """When time alone next changes the model (settled at now); None: nothing is scheduled."""
+        if not self._settled:
+            self.advance_to(self.now)
+        return self._next_due
+
     def _settle(self) -> None:
         """Fire what is due now, then start what may start; repeat until nothing changes."""
         changed = True

@@ -13,11 +13,16 @@ _JOB_ALPHABET = "0123456789abcdefghijklmnopqrstuv"  # IBM job ids: 20 characters
 
 
 class IdFactory:
-    def __init__(self, seed: int | None) -> None:
+    def __init__(self, seed: int | str | None) -> None:
         root = seed if seed is not None else random.SystemRandom().getrandbits(64)
+        self._root = root
         self._streams = {
             kind: random.Random(f"{root}:{kind}") for kind in ("job", "session", "trace", "seed")
         }
+
+    def derived(self, name: str) -> IdFactory:
+        """Ids of their own for `name` (an account's history): they shift none of these streams."""
+        return IdFactory(f"{self._root}:{name}")
 
     def job_id(self) -> str:
         rng = self._streams["job"]

@@ -16,7 +16,7 @@ from typing import Any
 from fakeqpu import execution
 from fakeqpu.backend_data import BackendData, UnknownBackendError, get_backend_data, is_mock, mock_name
 from fakeqpu.service import errors
-from fakeqpu.service.engine import Engine, Qpu
+from fakeqpu.service.engine import ONLINE, Engine, Qpu
 from fakeqpu.service.faults import JobFaults
 from fakeqpu.service.ids import IdFactory
 from fakeqpu.service.jobs import QUEUED, RUNNING, Job, Reason
@@ -146,6 +146,21 @@ class RuntimeService(Toolkit):
         """Whether any job (this instance's or background load) is queued or running."""
         with self.lock:
             return any(qpu.running is not None or qpu.queue for qpu in self.engine.qpus.values())
+
+    def waiting_outlook(self) -> tuple[bool, datetime | None, tuple[str, ...]]:
+        """What a busy poll loop waits on: (whether a job is queued or running, when time alone next
+        changes the model (None: never), why queued jobs cannot start)."""
+        with self.lock:
+            self.sync()
+            next_change = self.engine.next_event()
+            qpus = self.engine.qpus.values()
+            pending = any(qpu.running is not None or qpu.queue for qpu in qpus)
+            blocked = tuple(
+                f"{qpu.backend_name} is {qpu.status} with {len(qpu.queue)} queued job(s)"
+                for qpu in qpus
+                if qpu.queue and qpu.status != ONLINE and not qpu.schedule
+            )
+            return pending, next_change, blocked
 
     def queue_length(self, name: str) -> int:
         with self.lock:
@@ -313,6 +328,14 @@ class RuntimeService(Toolkit):
         if limit is not None and self._usage_consumed() >= limit:
             raise errors.usage_limit_reached()
 
+    def duration_of(self, job: Job) -> float:
+        """The QPU seconds `job` takes: the `job_duration` option, or IBM's estimate."""
+        return self._duration_of(job)
+
+    def count_history(self, jobs: int) -> None:
+        """`jobs` more jobs to list: an account's history joined the model."""
+        self._visible_jobs += jobs
+
     def _duration_of(self, job: Job) -> float:
         configured = self._job_duration
         if configured is None:
@@ -376,11 +399,15 @@ class RuntimeService(Toolkit):
             return text
 
     def _result_text(self, job: Job) -> str:
-        if job.status == "Completed" and job.prepared is not None:
+        if job.status == "Completed" and not job.background:
             assert job.started_at is not None and job.finished_at is not None
             try:
+                # an account's history prepares its jobs only when their results are asked for
+                prepared = job.prepared or execution.prepare_from_wire(
+                    job.program_id, job.wire_params(), job.backend_name
+                )
                 return execution.run(
-                    job.prepared, seed=job.simulation_seed, start=job.started_at, stop=job.finished_at
+                    prepared, seed=job.simulation_seed, start=job.started_at, stop=job.finished_at
                 )
             except execution.ExecutionError as exc:
                 return f"Error code {exc.code}; {exc.message}"

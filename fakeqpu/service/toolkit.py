@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from fakeqpu.service.engine import BACKEND_STATUSES, Engine
 from fakeqpu.service.faults import JobFaults
+from fakeqpu.service.history import add_history, summary
+from fakeqpu.service.history_spec import PROGRAMS, HistorySpec, history_spec
+from fakeqpu.service.ids import IdFactory
 from fakeqpu.service.jobs import Job
 from fakeqpu.service.records import JobRecord, SessionRecord, job_record, session_record
 from fakeqpu.service.timeline import Subject, Timeline, Transitions
@@ -29,6 +32,9 @@ class Toolkit:
     job_faults: JobFaults
     timeline: Timeline
     _background_count: int
+    _ids: IdFactory
+    _history_ids: IdFactory | None = None
+    created_at: datetime  # when the instance was provisioned: an account's history is older
 
     def sync(self) -> datetime:
         raise NotImplementedError
@@ -108,6 +114,47 @@ class Toolkit:
                 )
                 self.engine.submit(job)
 
+    def add_history(
+        self,
+        jobs: int = 0,
+        sessions: int = 0,
+        batches: int = 0,
+        *,
+        jobs_per_session: int = 3,
+        days: float = 90.0,
+        failed: int = 0,
+        cancelled: int = 0,
+        tags: list[str] | None = None,
+        backends: list[str] | None = None,
+        programs: list[str] | None = None,
+    ) -> dict[str, list[str]]:
+        """Give the account a past: `jobs` in job mode (`failed` of them Failed, `cancelled` cancelled
+        while queued), `sessions` and `batches` of `jobs_per_session` jobs each, spread over the `days`
+        before the fake started, all Completed with results. Returns their ids, oldest first."""
+        spec = history_spec(
+            {
+                "jobs": jobs,
+                "sessions": sessions,
+                "batches": batches,
+                "jobs_per_session": jobs_per_session,
+                "days": days,
+                "failed": failed,
+                "cancelled": cancelled,
+                "tags": list(tags or ()),
+                "backends": None if backends is None else list(backends),
+                "programs": list(programs) if programs is not None else list(PROGRAMS),
+            }
+        )
+        return self.add_history_spec(spec)
+
+    def add_history_spec(self, spec: HistorySpec) -> dict[str, list[str]]:
+        with self.lock:
+            self.sync()
+            if self._history_ids is None:
+                self._history_ids = self._ids.derived("history")
+            made_jobs, made_sessions = add_history(self, spec, self._history_ids)  # type: ignore[arg-type]
+            return summary(made_jobs, made_sessions)
+
     def fail_jobs(
         self, code: int, message: str | None = None, *, match: Any = None, times: int = 1, at: str = "start"
     ) -> dict[str, Any]:
@@ -133,12 +180,25 @@ class Toolkit:
             return [job_record(job, self.now) for job in sorted(mine, key=lambda j: j.seq)]
 
     def usage_totals(self) -> tuple[int, int, float]:
-        """(jobs, sessions, QPU seconds) of this instance so far, without building records."""
+        """(jobs, sessions, QPU seconds) of this instance since it started (its history left out),
+        without building records."""
         with self.lock:
             self.sync()
-            mine = [job for job in self.engine.jobs.values() if not job.background]
+            start = self.created_at
+            mine = [job for job in self.engine.jobs.values() if not job.background and job.created >= start]
             seconds = round(sum(job.qpu_seconds(self.now) for job in mine), 3)
-            return len(mine), len(self.engine.sessions), seconds
+            sessions = sum(1 for session in self.engine.sessions.values() if session.created_at >= start)
+            return len(mine), sessions, seconds
+
+    def leftover_lines(self) -> list[str]:
+        """Sessions not closed and jobs not final, one line each, without building records (an
+        account's history of thousands of jobs costs a walk, not a decoding of every job)."""
+        with self.lock:
+            self.sync()
+            sessions = self.engine.sessions.values()
+            found = [f"session {s.id} ({s.mode}) is {s.state}" for s in sessions if not s.closed]
+            jobs = sorted(self.engine.jobs.values(), key=lambda j: j.seq)
+            return found + [f"job {j.id} is {j.status}" for j in jobs if not j.background and not j.final]
 
     def session_records(self) -> list[SessionRecord]:
         """Every session and batch, in creation order, as read-only records."""

@@ -47,6 +47,12 @@ class UsageLedger:
             live += _micros(session.elapsed_time(now) or 0.0)
         return round((self._ended_total + live) / 1_000_000, 3)
 
+    def absorb(self, other: UsageLedger) -> None:
+        """Take in what another ledger saw end (an account's history, lived on its own engine)."""
+        other._settle()
+        for ended, micros in other._ended:
+            self._enter(ended, micros)
+
     def _settle(self) -> None:
         """Move what has ended from the live sets to the heap."""
         for job in [job for job in self._live_jobs.values() if job.final]:

@@ -4,7 +4,6 @@ backend fields and calibration ids, usage per plan, hosts. Through the real clie
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
 
 import httpx
 import numpy as np
@@ -23,12 +22,10 @@ from qiskit_ibm_runtime import EstimatorV2 as Estimator
 from qiskit_ibm_runtime import QiskitRuntimeService
 from qiskit_ibm_runtime import SamplerV2 as Sampler
 from qiskit_ibm_runtime.accounts import InvalidAccountError
-from qiskit_ibm_runtime.exceptions import IBMError, IBMRuntimeError, RuntimeJobNotFound
+from qiskit_ibm_runtime.exceptions import IBMRuntimeError, RuntimeJobNotFound
 
 import fakeqpu
 from fakeqpu.api.app import SERVED_HOST
-from fakeqpu.api.http import Request
-from fakeqpu.api.poll_guard import STILL_POLL_LIMIT, StillPollGuard
 from fakeqpu.service.runtime import SNAPSHOT_CALIBRATION_ID
 from tests.contract.helpers import RawApi, envelope
 
@@ -250,48 +247,7 @@ def test_the_allocation_option_is_checked_and_suggested():
         fakeqpu.mock_runtime(usage_allocation=100).__enter__()
 
 
-# -- item 6: a poll loop that never sleeps ---------------------------------------------------------------
-
-
-@pytest.mark.fakeqpu(job_duration=5)
-def test_a_poll_loop_that_never_sleeps_gets_a_clear_error_not_a_hang(fake_backend, bell, fake_service):
-    job = Sampler(mode=fake_backend).run([bell], shots=10)
-    polls = 0
-    with pytest.raises(IBMError) as raised:
-        while polls < 3 * STILL_POLL_LIMIT:  # bounded: a broken guard fails, never hangs
-            polls += 1
-            if job.status() in ("DONE", "ERROR", "CANCELLED"):
-                break
-    assert polls == STILL_POLL_LIMIT
-    message = str(raised.value)
-    assert "429" in message and "9429" in message
-    assert "time.sleep" in message and "qpu_clock.advance" in message and "auto_tick" in message
-    assert job.status() == "RUNNING"  # the next request still works
-    assert job.result()[0].data.meas.num_shots == 10  # the client's own polling sleeps, and ends
-
-
-def test_many_reads_at_one_instant_are_fine_when_nothing_is_pending(fake_service):
-    raw = RawApi(fake_service)
-    statuses = {raw.get("/backends/ibm_fez/status").status_code for _ in range(STILL_POLL_LIMIT + 5)}
-    assert statuses == {200}
-
-
-def test_the_still_poll_count_restarts_when_time_moves_or_something_is_written():
-    guard = StillPollGuard(limit=3)
-    get = Request("GET", "https://quantum.cloud.ibm.com/api/v1/jobs/x", {})
-    post = Request("POST", "https://quantum.cloud.ibm.com/api/v1/jobs", {})
-    t0 = datetime(2026, 1, 1, tzinfo=UTC)
-
-    def check(request, now):
-        response = guard.check(request, now, lambda: True, lambda: "trace")
-        return None if response is None else response.status
-
-    assert [check(get, t0), check(get, t0)] == [None, None]
-    assert check(get, t0 + timedelta(seconds=0.1)) is None  # the clock moved: a new run
-    assert check(get, t0 + timedelta(seconds=0.1)) is None
-    assert check(post, t0 + timedelta(seconds=0.1)) is None  # a write ends the run
-    assert [check(get, t0 + timedelta(seconds=0.1)) for _ in range(3)] == [None, None, 429]
-    assert check(get, t0 + timedelta(seconds=0.1)) is None  # and after the error, the next one works
+# -- item 6: a poll loop that never sleeps: tests/client/test_busy_poll.py -------------------------------
 
 
 # -- item 3: the Resource Controller's instance look-up ------------------------------------------------

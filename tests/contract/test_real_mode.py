@@ -29,7 +29,8 @@ import fakeqpu
 
 @pytest.fixture(scope="session", autouse=True)
 def ibm_stand_in():
-    options = json.loads(os.environ.get("STAND_IN_OPTIONS", "{}"))
+    # a real account is known: it holds its own instances, no other (fakeqpu's default is any-account)
+    options = {"account_instances": [], **json.loads(os.environ.get("STAND_IN_OPTIONS", "{}"))}
     with fakeqpu.mock_runtime(**options) as runtime:
         yield runtime
         runtime.model.sync()

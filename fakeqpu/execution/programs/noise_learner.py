@@ -10,9 +10,10 @@ depth × 9 measurement bases × randomizations × shots (readout learning: rando
 V3: params validated with the `ibm_quantum_schemas` model of their version and decoded with the
 client's `NOISE_LEARNER_V3_PARAMS_CONVERTERS`; the protocol of each box is the client's
 `find_learning_protocol`; the result is that version's `NoiseLearnerV3ResultsModel` JSON.
-Legacy: circuits are cut into layers of two-qubit gates, unique layers ordered by how often they
-occur, at most `max_layers_to_learn`; the result is the `{data: [[{circuit, qubits},
-{generators, rates}]], metadata}` the client's `NoiseLearnerResultDecoder` reads.
+Legacy: circuits are cut into layers of two-qubit gates; a layer is its gates and the qubits its
+twirling strategy twirls; unique layers ordered by how often they occur, at most
+`max_layers_to_learn`; the result is the `{data: [[{circuit, qubits}, {generators, rates}]],
+metadata: {backend, input_options}}` the client's `NoiseLearnerResultDecoder` reads.
 """
 
 from __future__ import annotations
@@ -232,6 +233,10 @@ def _prepare_v3(params_wire: dict[str, Any], target: Target) -> _V3Job:
     return job
 
 
+Gates = tuple[tuple[str, tuple[int, ...]], ...]
+IGNORED = ("barrier", "delay")  # IBM: ignored when deciding whether a qubit is active
+
+
 def _prepare_legacy(params: Any, target: Target) -> _LegacyJob:
     from qiskit_ibm_runtime.utils.utils import is_isa_circuit
 
@@ -239,71 +244,95 @@ def _prepare_legacy(params: Any, target: Target) -> _LegacyJob:
     raw_options = params.get("options") or {}
     if not isinstance(raw_options, dict):
         raise ExecutionError(VALIDATION, "params.options must be an object.")
-    options = {**LEGACY_DEFAULTS, **{k: v for k, v in raw_options.items() if v is not None}}
+    options = {**LEGACY_DEFAULTS, **{k: v for k, v in raw_options.items() if k in LEGACY_DEFAULTS}}
+    for name, value in options.items():  # only `max_layers_to_learn` may be null: no limit
+        if value is None and name != "max_layers_to_learn":
+            options[name] = LEGACY_DEFAULTS[name]
     strategy = options["twirling_strategy"]
     if strategy not in STRATEGIES:
         raise ExecutionError(
             VALIDATION, f"twirling_strategy {strategy!r} is not one of {', '.join(STRATEGIES)}."
         )
     for name in ("shots_per_randomization", "num_randomizations", "max_layers_to_learn"):
-        if not isinstance(options[name], int) or isinstance(options[name], bool) or options[name] < 0:
+        value = options[name]
+        if value is None and name == "max_layers_to_learn":
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ExecutionError(VALIDATION, f"{name} must be a non-negative integer.")
     depths = options["layer_pair_depths"]
     if not isinstance(depths, list) or not all(isinstance(d, int) and d >= 0 for d in depths):
         raise ExecutionError(VALIDATION, "layer_pair_depths must be a list of non-negative integers.")
-    counts: Counter[tuple[tuple[str, tuple[int, ...]], ...]] = Counter()
-    qubits_of: dict[tuple[tuple[str, tuple[int, ...]], ...], set[int]] = {}
+    # A layer is its gates and the qubits its strategy twirls: the same gates twirled on other
+    # qubits are another layer to learn (IBM's `test_with_default_options` expects 3 for its circuits).
+    counts: Counter[tuple[Gates, tuple[int, ...]]] = Counter()
     for index, circuit in enumerate(circuits):
         message = is_isa_circuit(circuit, target)
         if message:
             raise ExecutionError(NOT_ISA, f"Circuit {index}: {message}")
-        accumulated: set[int] = set()
-        layers = _two_qubit_layers(circuit)
-        active = {q for layer in layers for _, qargs in layer for q in qargs}
-        for layer in layers:
-            layer_qubits = {q for _, qargs in layer for q in qargs}
-            accumulated |= layer_qubits
-            chosen = {
-                "active": layer_qubits,
-                "active-accum": set(accumulated),
-                "active-circuit": active,
-                "all": set(range(target.num_qubits)),
-            }[strategy]
-            counts[layer] += 1
-            qubits_of.setdefault(layer, set()).update(chosen)
-    ordered = [layer for layer, _ in counts.most_common()][: options["max_layers_to_learn"]]
+        for layer, qubits in _twirled_layers(circuit, strategy):
+            counts[(layer, qubits)] += 1
+    # most frequent first; equally frequent: more two-qubit gates first (the client's docs); stable
+    ordered = sorted(counts, key=lambda key: (-counts[key], -len(key[0])))
+    limit = options["max_layers_to_learn"]
+    if limit is not None:
+        ordered = ordered[:limit]
     models: list[LindbladModel] = []
     layer_circuits: list[QuantumCircuit] = []
     shots = options["shots_per_randomization"] * options["num_randomizations"]
-    job = _LegacyJob(models, layer_circuits, raw_options)
-    for layer in ordered:
-        qubits = tuple(sorted(qubits_of[layer]))
+    # IBM's metadata echoes every learner option, defaults filled in (`max_execution_time` null, CHOSEN)
+    job = _LegacyJob(models, layer_circuits, {"max_execution_time": None, **options})
+    for layer, qubits in ordered:
         model = layer_model(target, qubits, layer)
         models.append(model)
-        layer_circuits.append(_layer_circuit(layer, qubits))
+        layer_circuits.append(_layer_circuit(layer, model.qubits))
         job.runs.extend((model, depth, shots * PAULI_BASES) for depth in depths)
     return job
 
 
-def _two_qubit_layers(circuit: QuantumCircuit) -> list[tuple[tuple[str, tuple[int, ...]], ...]]:
-    """The circuit's two-qubit gates, greedily packed into layers of disjoint gates (as-soon-as-possible)."""
+def _twirled_layers(circuit: QuantumCircuit, strategy: str) -> list[tuple[Gates, tuple[int, ...]]]:
+    """Each layer of two-qubit gates with the qubits `strategy` twirls in it."""
+    layers, first_active = _two_qubit_layers(circuit)
+    everything = tuple(range(circuit.num_qubits))
+    in_circuit = tuple(sorted(first_active))
+    found = []
+    for level, layer in enumerate(layers):
+        own = {q for _, qargs in layer for q in qargs}
+        if strategy == "active":
+            qubits = tuple(sorted(own))
+        elif strategy == "active-accum":  # what was active up to and including this layer
+            qubits = tuple(sorted(own | {q for q, at in first_active.items() if at <= level}))
+        elif strategy == "active-circuit":
+            qubits = in_circuit
+        else:
+            qubits = everything
+        found.append((layer, qubits))
+    return found
+
+
+def _two_qubit_layers(circuit: QuantumCircuit) -> tuple[list[Gates], dict[int, int]]:
+    """The circuit's two-qubit gates, greedily packed into layers of disjoint gates (as soon as
+    possible), and for each active qubit the first layer at or before which an instruction acts on it."""
     layers: list[list[tuple[str, tuple[int, ...]]]] = []
     free_from: dict[int, int] = {}
+    first_active: dict[int, int] = {}
     for instruction in circuit.data:
+        name = instruction.operation.name
         qargs = tuple(circuit.find_bit(q).index for q in instruction.qubits)
-        if instruction.operation.name in ("barrier", "measure", "reset") or len(qargs) != 2:
-            if instruction.operation.name in ("barrier", "measure", "reset"):
-                level = max((free_from.get(q, 0) for q in qargs), default=0)
+        level = max((free_from.get(q, 0) for q in qargs), default=0)
+        if name not in IGNORED:
+            for q in qargs:
+                first_active.setdefault(q, level)
+        if name in ("barrier", "measure", "reset") or len(qargs) != 2:
+            if name in ("barrier", "measure", "reset"):
                 for q in qargs:
                     free_from[q] = level
             continue
-        level = max(free_from.get(q, 0) for q in qargs)
         if level == len(layers):
             layers.append([])
-        layers[level].append((instruction.operation.name, qargs))
+        layers[level].append((name, qargs))
         for q in qargs:
             free_from[q] = level + 1
-    return [tuple(sorted(layer)) for layer in layers]
+    return [tuple(sorted(layer)) for layer in layers], first_active
 
 
 def _layer_circuit(layer: Sequence[tuple[str, tuple[int, ...]]], qubits: tuple[int, ...]) -> QuantumCircuit:
