@@ -39,6 +39,7 @@ RUNTIME_FLAGS: dict[str, tuple[Callable[[str], Any], str]] = {
     "instance": (str, "pin the account to this one instance (a CRN or a name)"),
     "usage_allocation_seconds": (int, "Premium/Flex allocation reported by /instances/usage (0: none)"),
     "auto_tick": (float, "virtual seconds per runtime API request (default 1)"),
+    "state_dir": (str, "keep the account (jobs, sessions, results, clock) in this directory across restarts"),
 }
 
 
