@@ -23,9 +23,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(Path(__file__).parents[1]))
 
-from _common import ms  # noqa: E402
+from _common import ms
 
 N_READS = 1000
 N_POSTS = 100
