@@ -122,7 +122,7 @@ class Account:
         for number, record in enumerate(self._records, start=2):
             try:
                 self._replay(record, model)
-            except (KeyError, TypeError, ValueError) as error:
+            except Exception as error:  # a record this fakeqpu cannot apply: say so, never a traceback
                 raise StateDirError(
                     f"state dir {self.journal.directory}: record {number} cannot be replayed ({error!r}). "
                     "Move the state dir away and start a new one."
@@ -202,6 +202,8 @@ class Account:
 
     def _note_clock(self, *, durable: bool) -> None:
         assert self._clock is not None
+        if self.journal.closed:  # the clock of a stopped fake is the caller's to move; nothing is kept
+            return
         now = _us(self._clock.now())
         if now > self._last_us:
             self.journal.append({"t": now}, durable=durable)
@@ -215,6 +217,11 @@ class Account:
             arguments = _to_json(name, signature.bind(*args, **kwargs).arguments)  # before anything changes
             assert self._lock is not None and self._clock is not None
             with self._lock:
+                if self.journal.closed:
+                    raise StateDirError(
+                        f"{name}(): this fake's state dir is closed (the fake was stopped), so the change "
+                        "could not be kept: start the fake again first"
+                    )
                 at = _us(self._clock.now())
                 result = method(*args, **kwargs)
                 self.journal.append({"at": at, "call": name, "args": arguments}, durable=True)

@@ -196,3 +196,20 @@ def test_the_journal_is_appended_not_rewritten(tmp_path):
         assert (tmp_path / FILE).stat().st_size == sizes[-1]
     steps = [b - a for a, b in itertools.pairwise(sizes)]
     assert steps[0] == steps[1] > len(json.dumps(job_body()))  # one record: the request, whole
+
+
+def test_a_stopped_fake_refuses_changes_it_cannot_keep_and_start_reopens_the_account(tmp_path):
+    server = _serve(tmp_path, seed=3, start=START)
+    rest = _rest(server)
+    job = rest.submit()
+    server.stop()
+    server.clock.advance(seconds=5)  # the clock of a stopped fake: moved, not kept
+    with pytest.raises(StateDirError, match="closed"):
+        server.add_background_load("ibm_torino", jobs=1)
+    server.start()  # a restart in place: the state dir replayed
+    rest = rest.moved(server.url, server.control_token)
+    try:
+        assert server.now() == START.replace(second=1)  # the submission's tick; not the 5 s after stop
+        assert rest.job_ids() == [job]
+    finally:
+        server.stop()
