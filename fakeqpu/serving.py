@@ -214,20 +214,19 @@ class FakeServer(Controls):
     def reset(self, **options: Any) -> None:
         """A fresh fake in place of the served one: the `serve()` options, with `options` over them.
 
-        Sessions, jobs and the clock start again; the URL, the environment and the token stay.
+        Sessions, jobs and the clock start again; the URL, the environment and the token stay. With a
+        state dir, the account there starts again too (its journal is replaced, atomically).
         """
-        self.reset_to(RuntimeOptions.from_kwargs({**self._base_options, **options}))
+        self.reset_to(RuntimeOptions.from_kwargs({**self._base_options, **options}), fresh=True)
 
-    def reset_to(self, options: RuntimeOptions) -> None:
-        """A fresh fake with exactly `options` (what the pytest fixture does before each test).
-
-        With a state dir, the account there starts again too (its journal is replaced, atomically).
-        """
+    def reset_to(self, options: RuntimeOptions, *, fresh: bool = False) -> None:
+        """A fake with exactly `options` (what the pytest fixture does before each test): fresh, or
+        with a state dir the account kept there (as `mock_runtime(state_dir=...)` opens it)."""
         if options.state_dir is None and self._runtime.account is None:
             self._runtime = _served(options)  # built whole before it replaces the served one
             return
-        self._runtime.close()  # its state dir's lock, which the fresh account may need
-        self._runtime = _served(options, fresh=True)
+        self._runtime.close()  # its state dir's lock, which the next fake may need
+        self._runtime = _served(options, fresh=fresh)
 
     # -- requests ------------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import fakeqpu
-from fakeqpu import StateDirError
+from fakeqpu import RuntimeOptions, StateDirError
 from fakeqpu.cli import main
 from fakeqpu.state.journal import FILE
 
@@ -137,10 +137,12 @@ def test_one_fake_at_a_time_keeps_an_account(tmp_path):
     fakeqpu.serve(state_dir=str(tmp_path)).stop()  # released by stop()
 
 
-def test_reset_starts_the_account_again(tmp_path):
+def test_reset_starts_the_account_again_and_reset_to_opens_it(tmp_path):
     with _serve(tmp_path, seed=1, start=START) as server:
         rest = _rest(server)
-        rest.submit()
+        job = rest.submit()
+        server.reset_to(RuntimeOptions.from_kwargs({"state_dir": str(tmp_path)}))  # the pytest fixture's way
+        assert rest.job_ids() == [job]  # opened as `mock_runtime(state_dir=...)` opens it
         assert rest.control("POST", "/reset", json={"seed": 9}).status_code == 204
         assert rest.job_ids() == []
     with _serve(tmp_path) as again:
