@@ -215,3 +215,18 @@ def test_a_stopped_fake_refuses_changes_it_cannot_keep_and_start_reopens_the_acc
         assert rest.job_ids() == [job]
     finally:
         server.stop()
+
+
+def test_a_private_jobs_result_read_before_a_restart_stays_deleted(tmp_path):
+    with _serve(tmp_path, seed=5, start=START) as server:
+        rest = _rest(server)
+        job = rest.call("POST", "/jobs", json={**job_body(), "private": True}).json()["id"]
+        assert rest.wait(job) == "Completed"
+        assert rest.call("GET", f"/jobs/{job}/results").status_code == 200  # IBM serves it once
+        gone = rest.call("GET", f"/jobs/{job}/results")
+        before = rest.state()
+    with _serve(tmp_path) as again:
+        rest = rest.moved(again.url, again.control_token)
+        assert rest.state() == before
+        after = rest.call("GET", f"/jobs/{job}/results")
+        assert (after.status_code, after.content) == (gone.status_code, gone.content)
