@@ -230,3 +230,16 @@ def test_a_private_jobs_result_read_before_a_restart_stays_deleted(tmp_path):
         assert rest.state() == before
         after = rest.call("GET", f"/jobs/{job}/results")
         assert (after.status_code, after.content) == (gone.status_code, gone.content)
+
+
+def test_a_request_answered_by_an_injected_fault_is_not_replayed(tmp_path):
+    with _serve(tmp_path, seed=5, start=START) as server:
+        rest = _rest(server)
+        fault = {"status": 503, "method": "POST", "path": "/jobs"}
+        assert rest.control("POST", "/http_fault", json=fault).status_code == 200
+        assert rest.call("POST", "/jobs", json=job_body()).status_code == 503  # never reached the model
+        kept = rest.submit()
+        before = rest.state()
+    with _serve(tmp_path) as again:
+        rest = rest.moved(again.url, again.control_token)
+        assert rest.state() == before and rest.job_ids() == [kept]
