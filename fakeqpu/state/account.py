@@ -5,9 +5,10 @@ moves give the same ids, states, timestamps and results (a job's results are com
 own seed). So the account is kept as a journal of what changed it, each entry with the virtual instant
 it was applied at, and a restart replays the journal into a fresh fake built from the recorded options:
 
-- `req`: a runtime API request that may change the model (any method but GET/HEAD, not refused with
-  a 4xx, not answered by an injected HTTP fault), and a private job's results read (IBM serves them
-  once); replayed through the app, so every rule applies as it did;
+- `req`: a runtime API request that may change the model (any method but GET/HEAD, not answered by
+  an injected HTTP fault; a refused one too, as a refusal may use up a `fail_jobs(at="submit")`
+  fault), and a private job's results read (IBM serves them once); replayed through the app, so
+  every rule applies as it did;
 - `call`: a control that changes the model (`set_backend_status`, `add_background_load`,
   `fail_jobs`, `clear_faults`), from Python or from the control API, with JSON arguments;
 - `t`: the clock, after every request that moved it (reads included: the client saw that instant) and
@@ -185,8 +186,6 @@ class Account:
             return False
         log = self._app.request_log
         if log and log[-1].fault:  # answered by an injected HTTP fault: the model never saw it
-            return False
-        if 400 <= response.status < 500:  # refused: a request applies fully or not at all
             return False
         if request.method in ("GET", "HEAD"):
             found = _RESULTS.search(request.path)

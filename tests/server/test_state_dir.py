@@ -243,3 +243,18 @@ def test_a_request_answered_by_an_injected_fault_is_not_replayed(tmp_path):
     with _serve(tmp_path) as again:
         rest = rest.moved(again.url, again.control_token)
         assert rest.state() == before and rest.job_ids() == [kept]
+
+
+def test_refused_submissions_leave_the_replay_exact(tmp_path):
+    """A 400 changes nothing, except a `fail_jobs(at="submit")` fault it uses up: that one is replayed."""
+    with _serve(tmp_path, seed=5, start=START) as server:
+        rest = _rest(server)
+        assert rest.call("POST", "/jobs", json={**job_body(), "backend": "ibm_nowhere"}).status_code == 404
+        assert rest.control("POST", "/fail_jobs", json={"code": 1517, "at": "submit"}).status_code == 200
+        assert rest.call("POST", "/jobs", json=job_body()).status_code == 400  # the fault, used up
+        kept = rest.submit()
+        before = rest.state()
+    with _serve(tmp_path) as again:
+        rest = rest.moved(again.url, again.control_token)
+        assert rest.state() == before and rest.job_ids() == [kept]
+        assert again.faults() == []
