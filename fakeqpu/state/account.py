@@ -167,13 +167,15 @@ class Account:
         the journal's order is the order the fake applied them in)."""
         assert self._app is not None and self._lock is not None and self._clock is not None
         with self._lock:
-            at = _us(self._clock.now())
             self._in_request = True
             try:
                 response = self._app.handle(request)
             finally:
                 self._in_request = False
             if self._changes_model(request, response):
+                # The instant the app synced the model to before it acted (its request log says), not
+                # the clock before the call: another thread's virtual sleep may move the clock between.
+                at = _us(self._app.request_log[-1].at)
                 self.journal.append({"at": at, "req": _request_json(request)}, durable=True)
                 self._last_us = _us(self._clock.now())
             else:
