@@ -50,6 +50,7 @@ def test_kill_9_while_jobs_are_queued_and_running_loses_no_acknowledged_job(tmp_
         process.kill()  # SIGKILL: no shutdown, no last write
         process.communicate(timeout=60)
     assert process.returncode == -signal.SIGKILL
+    _torn(tmp_path / FILE)  # and as if it had been killed in the middle of one more write
     # Restarted in this process (a subprocess would read the same files; starting one costs seconds).
     with fakeqpu.serve(state_dir=str(tmp_path)) as server:  # the recorded options apply
         rest = rest.moved(server.url, server.control_token)
