@@ -258,3 +258,23 @@ def test_refused_submissions_leave_the_replay_exact(tmp_path):
         rest = rest.moved(again.url, again.control_token)
         assert rest.state() == before and rest.job_ids() == [kept]
         assert again.faults() == []
+
+
+def test_concurrent_clients_are_recorded_in_the_order_they_were_applied(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with _serve(tmp_path, seed=12, start=START) as server:
+        rest = _rest(server)
+        session = rest.call("POST", "/sessions", json={"mode": "batch", "backend": "ibm_torino"}).json()["id"]
+
+        def client(index: int) -> list[str]:  # each thread its own connection, as separate processes
+            return [rest.submit(session if index % 2 else None, shots=10 + index) for _ in range(4)]
+
+        with ThreadPoolExecutor(4) as pool:
+            submitted = [job for jobs in pool.map(client, range(4)) for job in jobs]
+        rest.control("POST", "/clock/advance", json={"seconds": 120})
+        before = rest.state()
+    with _serve(tmp_path) as again:
+        rest = rest.moved(again.url, again.control_token)
+        assert rest.state() == before  # the same ids, queue order, timestamps and timeline
+        assert sorted(rest.job_ids()) == sorted(submitted)
