@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 import re
 import secrets
 import threading
@@ -32,12 +33,15 @@ from pathlib import Path
 from typing import Any
 
 from fakeqpu.api.app import FakeIbmCloud
+from fakeqpu.api.errors import envelope
 from fakeqpu.api.http import Request, Response
 from fakeqpu.backend_data import default_fleet
 from fakeqpu.clock import Clock
 from fakeqpu.options import RuntimeOptions
 from fakeqpu.service.runtime import RuntimeService
 from fakeqpu.state.journal import FORMAT, VERSION, Journal, StateDirError, read
+
+log = logging.getLogger("fakeqpu")
 
 # The options that make the fake what it is; the test budgets and the state dir itself are not kept.
 KEPT_OPTIONS = tuple(
@@ -81,6 +85,7 @@ class Account:
         self._app: FakeIbmCloud | None = None
         self._clock: Clock | None = None
         self._in_request = False  # auto_tick's clock moves are part of the request being recorded
+        self._broken: str | None = None  # why the journal could not be written: the fake fails closed
 
     # -- opening -------------------------------------------------------------------------------------
 
@@ -167,20 +172,41 @@ class Account:
         the journal's order is the order the fake applied them in)."""
         assert self._app is not None and self._lock is not None and self._clock is not None
         with self._lock:
+            if self._broken is not None:
+                return self._refusal()
             self._in_request = True
             try:
                 response = self._app.handle(request)
             finally:
                 self._in_request = False
-            if self._changes_model(request, response):
-                # The instant the app synced the model to before it acted (its request log says), not
-                # the clock before the call: another thread's virtual sleep may move the clock between.
-                at = _us(self._app.request_log[-1].at)
-                self.journal.append({"at": at, "req": _request_json(request)}, durable=True)
-                self._last_us = _us(self._clock.now())
-            else:
-                self._note_clock(durable=False)
+            try:
+                if self._changes_model(request, response):
+                    # The instant the app synced the model to before it acted (its request log says),
+                    # not the clock before the call: another thread's sleep may move the clock between.
+                    at = _us(self._app.request_log[-1].at)
+                    self.journal.append({"at": at, "req": _request_json(request)}, durable=True)
+                    self._last_us = _us(self._clock.now())
+                else:
+                    self._note_clock(durable=False)
+            except OSError as error:
+                # Not kept, so not acknowledged: the model in memory is now ahead of the disk, and a
+                # retry would get ids a restart gives differently. Fail closed until a restart.
+                self._broken = f"{type(error).__name__}: {error}"
+                log.error("fakeqpu: state dir %s could not be written (%s)", self.journal.directory, error)
+                return self._refusal()
             return response
+
+    def _refusal(self) -> Response:
+        assert self._app is not None
+        return envelope(
+            500,
+            1000,
+            f"API Internal error: fakeqpu could not write its state dir {self.journal.directory} "
+            f"({self._broken}), so it answers no request until it is restarted.",
+            "Free the disk (or fix the directory's permissions) and restart the fake: the account "
+            "restarts as it was at its last answered change.",
+            self._app.service.trace_id(),
+        )
 
     def _changes_model(self, request: Request, response: Response) -> bool:
         assert self._app is not None
@@ -218,6 +244,8 @@ class Account:
             arguments = _to_json(name, signature.bind(*args, **kwargs).arguments)  # before anything changes
             assert self._lock is not None and self._clock is not None
             with self._lock:
+                if self._broken is not None:
+                    raise StateDirError(f"{name}(): state dir {self.journal.directory}: {self._broken}")
                 if self.journal.closed:
                     raise StateDirError(
                         f"{name}(): this fake's state dir is closed (the fake was stopped), so the change "
@@ -225,7 +253,14 @@ class Account:
                     )
                 at = _us(self._clock.now())
                 result = method(*args, **kwargs)
-                self.journal.append({"at": at, "call": name, "args": arguments}, durable=True)
+                try:
+                    self.journal.append({"at": at, "call": name, "args": arguments}, durable=True)
+                except OSError as error:
+                    self._broken = f"{type(error).__name__}: {error}"
+                    raise StateDirError(
+                        f"{name}(): state dir {self.journal.directory} could not be written ({error}): the "
+                        "change is not kept, and the fake answers no request until it is restarted"
+                    ) from None
                 self._last_us = max(self._last_us, at)
                 return result
 

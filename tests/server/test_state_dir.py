@@ -278,3 +278,26 @@ def test_concurrent_clients_are_recorded_in_the_order_they_were_applied(tmp_path
         rest = rest.moved(again.url, again.control_token)
         assert rest.state() == before  # the same ids, queue order, timestamps and timeline
         assert sorted(rest.job_ids()) == sorted(submitted)
+
+
+def test_a_write_the_disk_refuses_fails_closed_until_a_restart(tmp_path, monkeypatch):
+    with _serve(tmp_path, seed=3, start=START) as server:
+        rest = _rest(server)
+        kept = rest.submit()
+        account = server.runtime.account
+        assert account is not None
+
+        def disk_full(record: object, *, durable: bool) -> None:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(account.journal, "append", disk_full)
+        refused = rest.call("POST", "/jobs", json=job_body())
+        assert refused.status_code == 500 and "could not write its state dir" in refused.text  # not kept
+        monkeypatch.undo()
+        assert rest.call("GET", "/jobs").status_code == 500  # nothing more until a restart
+        with pytest.raises(StateDirError, match="No space left"):
+            server.add_background_load("ibm_torino")
+    with _serve(tmp_path) as again:
+        rest = rest.moved(again.url, again.control_token)
+        assert rest.job_ids() == [kept]  # as it was at its last answered change
+        rest.submit()  # and working again
