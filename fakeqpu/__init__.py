@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from fakeqpu.clock import Clock
     from fakeqpu.mock import FakeRuntime, current, mock_runtime
     from fakeqpu.serving import FakeServer, serve
+    from fakeqpu.state import StateDirError
 
 __all__ = [
     "Clock",
@@ -18,6 +19,7 @@ __all__ = [
     "FakeServer",
     "OptionError",
     "RuntimeOptions",
+    "StateDirError",
     "current",
     "mock_runtime",
     "serve",
@@ -28,6 +30,7 @@ __version__ = "0.1.0"
 # (and any `import fakeqpu` that only reads options) does not need.
 _LAZY = {"Clock": "fakeqpu.clock", "FakeRuntime": "fakeqpu.mock", "current": "fakeqpu.mock"}
 _LAZY.update(mock_runtime="fakeqpu.mock", FakeServer="fakeqpu.serving", serve="fakeqpu.serving")
+_LAZY.update(StateDirError="fakeqpu.state")
 
 
 def __getattr__(name: str) -> Any:

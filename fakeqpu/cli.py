@@ -41,6 +41,7 @@ RUNTIME_FLAGS: dict[str, tuple[Callable[[str], Any], str]] = {
     "history": (str, 'the account\'s past: a count of jobs, or JSON, e.g. {"jobs": 20, "sessions": 2}'),
     "usage_allocation_seconds": (int, "Premium/Flex allocation reported by /instances/usage (0: none)"),
     "auto_tick": (float, "virtual seconds per runtime API request (default 1)"),
+    "state_dir": (str, "keep the account (jobs, sessions, results, clock) in this directory across restarts"),
 }
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fakeqpu.api.app import FakeIbmCloud
 from fakeqpu.api.cloud_api import WELL_FORMED_CRN, crn_for_name
@@ -16,6 +16,9 @@ from fakeqpu.options import RuntimeOptions
 from fakeqpu.service.history_spec import history_spec
 from fakeqpu.service.plans import get_plan
 from fakeqpu.service.runtime import Instance, RuntimeService
+
+if TYPE_CHECKING:
+    from fakeqpu.state.account import Account
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,7 +58,17 @@ class FakeRuntime(Controls):
     crn = CRN
     instance_name = INSTANCE_NAME
 
-    def __init__(self, options: RuntimeOptions) -> None:
+    def __init__(
+        self, options: RuntimeOptions, *, fresh: bool = False, unset: Mapping[str, Any] | None = None
+    ) -> None:
+        """With a state dir: `fresh` starts a new account there instead of the one it keeps (a reset);
+        `unset` gives options left None their value in a new account (server mode's auto_tick)."""
+        self.account: Account | None = None
+        if options.state_dir is not None:
+            from fakeqpu.state.account import Account  # the journal, read and replayed below
+
+            self.account = Account.open(options, fresh=fresh, unset=unset)
+            options = self.account.options  # the recorded ones
         self.options = options
         self.clock = Clock(options.start)
         plan = get_plan(
@@ -84,12 +97,20 @@ class FakeRuntime(Controls):
         )
         from fakeqpu.transports.inprocess import Interceptor  # loaded by the first fake only
 
-        self._interceptor = Interceptor(self.app.handle)
         self._saved_env: dict[str, str | None] = {}
         for backend, count in (options.background_jobs or {}).items():
             self.model.add_background_load(backend, jobs=count)
         if options.history is not None:
             self.model.add_history_spec(history_spec(options.history))
+        self.handle = self.app.handle  # what a transport calls: the app, or the app through the journal
+        if self.account is not None:
+            try:
+                self.account.attach(self.app, self.model, self.clock)
+            except BaseException:
+                self.account.close()
+                raise
+            self.handle = self.account.handle
+        self._interceptor = Interceptor(self.handle)
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -100,6 +121,8 @@ class FakeRuntime(Controls):
     def start(self) -> FakeRuntime:
         if self.active:
             return self
+        if self.account is not None and self.account.journal.closed:
+            raise RuntimeError("this fake's state dir is closed: open the account again with a new fake")
         self._set_env()
         self.clock.start()
         self._interceptor.start()
@@ -114,6 +137,15 @@ class FakeRuntime(Controls):
         self._interceptor.stop()
         self.clock.stop()
         self._restore_env()
+        self.close()
+
+    def close(self) -> None:
+        """Release the state dir (after recording the clock's last instant); nothing without one.
+
+        `stop()` closes; the account is then kept on disk, for a new fake to open.
+        """
+        if self.account is not None:
+            self.account.close()
 
     def __enter__(self) -> FakeRuntime:
         return self.start()

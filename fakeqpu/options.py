@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
@@ -44,6 +45,7 @@ class RuntimeOptions:
     strict: bool = False  # at teardown, a session left open or a job left non-final fails the test
     max_jobs: int | None = None  # the test fails when it submits more jobs
     max_qpu_seconds: float | None = None  # the test fails when its jobs use more QPU time
+    state_dir: str | None = None  # keeps the account (jobs, sessions, results, clock) across restarts
 
     # Options about the test rather than the fake: the pytest plugin checks them at teardown.
     TEST_BUDGETS = ("strict", "max_jobs", "max_qpu_seconds")
@@ -68,6 +70,8 @@ class RuntimeOptions:
             values["backends"] = _backends(values["backends"])
         if values.get("account_instances") is not None:
             values["account_instances"] = _instances(values["account_instances"])
+        if isinstance(values.get("state_dir"), os.PathLike):
+            values["state_dir"] = os.fspath(values["state_dir"])
         if values.get("start") is not None:
             values["start"] = _aware(values["start"])
         made = cls(**values)
@@ -132,6 +136,8 @@ class RuntimeOptions:
             raise OptionError(f"max_jobs must be an integer >= 0, not {self.max_jobs!r}")
         if not isinstance(self.strict, bool):
             raise OptionError(f"strict must be True or False, not {self.strict!r}")
+        if self.state_dir is not None and (not isinstance(self.state_dir, str) or not self.state_dir.strip()):
+            raise OptionError(f"state_dir must be a directory path, not {self.state_dir!r}")
         if self.instance is not None and (not isinstance(self.instance, str) or not self.instance.strip()):
             raise OptionError(f"instance must be a CRN or an instance name, not {self.instance!r}")
         if self.account_instances is not None:

@@ -126,6 +126,9 @@ class FakeServer(Controls):
     def start(self) -> FakeServer:
         if self._http is not None:
             return self
+        account = self._runtime.account
+        if account is not None and account.journal.closed:
+            self._runtime = _served(self._runtime.options)  # a restart: the state dir replayed
         context = None
         if self.server_options.tls:
             host = self.server_options.host
@@ -147,6 +150,7 @@ class FakeServer(Controls):
         if self._http is not None:
             self._http.stop()
             self._http = None
+        self._runtime.close()  # with a state dir: the account stays on disk; `start()` opens it again
         if self._tls_dir is not None:
             shutil.rmtree(self._tls_dir, ignore_errors=True)
             self._tls_dir = self.ca_file = None
@@ -210,18 +214,24 @@ class FakeServer(Controls):
     def reset(self, **options: Any) -> None:
         """A fresh fake in place of the served one: the `serve()` options, with `options` over them.
 
-        Sessions, jobs and the clock start again; the URL, the environment and the token stay.
+        Sessions, jobs and the clock start again; the URL, the environment and the token stay. With a
+        state dir, the account there starts again too (its journal is replaced, atomically).
         """
-        self.reset_to(RuntimeOptions.from_kwargs({**self._base_options, **options}))
+        self.reset_to(RuntimeOptions.from_kwargs({**self._base_options, **options}), fresh=True)
 
-    def reset_to(self, options: RuntimeOptions) -> None:
-        """A fresh fake with exactly `options` (what the pytest fixture does before each test)."""
-        self._runtime = _served(options)  # built whole before it replaces the served one
+    def reset_to(self, options: RuntimeOptions, *, fresh: bool = False) -> None:
+        """A fake with exactly `options` (what the pytest fixture does before each test): fresh, or
+        with a state dir the account kept there (as `mock_runtime(state_dir=...)` opens it)."""
+        if options.state_dir is None and self._runtime.account is None:
+            self._runtime = _served(options)  # built whole before it replaces the served one
+            return
+        self._runtime.close()  # its state dir's lock, which the next fake may need
+        self._runtime = _served(options, fresh=fresh)
 
     # -- requests ------------------------------------------------------------------------------------
 
     def _handle(self, request: Request) -> Response:
-        return self._runtime.app.handle(request)
+        return self._runtime.handle(request)
 
     def _controlled(self) -> Controlled:
         runtime = self._runtime
@@ -234,11 +244,14 @@ class FakeServer(Controls):
             raise ValueError(str(error)) from None
 
 
-def _served(options: RuntimeOptions) -> FakeRuntime:
-    """The fake to serve: `auto_tick` is SERVED_AUTO_TICK unless the options set it (0 included)."""
+def _served(options: RuntimeOptions, *, fresh: bool = False) -> FakeRuntime:
+    """The fake to serve: `auto_tick` is SERVED_AUTO_TICK unless the options (or the account kept in
+    the state dir) set it, 0 included."""
+    if options.state_dir is not None:
+        return FakeRuntime(options, fresh=fresh, unset={"auto_tick": SERVED_AUTO_TICK})
     if options.auto_tick is None:
         options = dataclasses.replace(options, auto_tick=SERVED_AUTO_TICK)
-    return FakeRuntime(options)
+    return FakeRuntime(options, fresh=fresh)
 
 
 def serve(**options: Any) -> FakeServer:

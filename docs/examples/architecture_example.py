@@ -16,6 +16,7 @@ LAYERS = {
     "fakeqpu.testing": 6,  # aids for downstream suites: the reference model, Hypothesis strategies
     "fakeqpu.real": 5,  # real mode: the fixtures backed by IBM, its traffic hold, cost guard, report
     "fakeqpu.options": 5,  # the one set of options, read by the fake and by real mode
+    "fakeqpu.state": 5,  # the account kept in a state dir: the journal's format, its record and replay
     "fakeqpu.transports": 4,  # the front doors: in-process interception, the server, the guard
     "fakeqpu.api": 3,
     "fakeqpu.service": 2,
