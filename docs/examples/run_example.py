@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -14,10 +13,8 @@ HERE = Path(__file__).parent / "run"
 
 def test_an_ibm_script_runs_unmodified(tmp_path, capfd):
     # What a shell runs as `fakeqpu run --seed 7 --job-duration 60 --timeline t.txt -- python ibm_workflow.py`
-    status = main(
-        ["run", "--seed", "7", "--job-duration", "60", "--timeline", str(tmp_path / "t.txt"), "--"]
-        + [sys.executable, str(HERE / "ibm_workflow.py")]
-    )
+    options = ["--seed", "7", "--job-duration", "60", "--timeline", str(tmp_path / "t.txt")]
+    status = main(["run", *options, "--", sys.executable, str(HERE / "ibm_workflow.py")])
     out, err = capfd.readouterr()
     assert status == 0, err
     assert re.search(r"session \S+ on ibm_\w+: counts \{.*\}, <ZZ> = ", out)
