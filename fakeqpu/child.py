@@ -126,7 +126,7 @@ class SharedClock(Clock):
             pass
 
 
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()  # re-entered: importing the interceptor imports requests, a trigger
 _state: dict[str, Any] = {}  # "fake": FakeConnection, "clock": SharedClock, "interceptor": Interceptor
 
 
@@ -158,10 +158,11 @@ def intercept() -> None:
     with _LOCK:
         if "interceptor" in _state:
             return
+        _state["interceptor"] = None  # being made: the imports below trigger this again
         from fakeqpu.transports.inprocess import Interceptor
 
         _state["interceptor"] = interceptor = Interceptor(forward)
-    interceptor.start()
+        interceptor.start()
 
 
 def on_the_fakes_clock() -> SharedClock | None:

@@ -26,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from types import FrameType
 
+from fakeqpu.controls import Controls
 from fakeqpu.mock import _CLEARED_ENV
 from fakeqpu.serving import FakeServer
 
@@ -79,12 +80,17 @@ def run_command(server: FakeServer, command: Sequence[str], timeline: str | None
 
 def summary(server: FakeServer, started: datetime, wall_seconds: float, code: int) -> str:
     """`fakeqpu run: 12 jobs, 1 session, 9.0 s QPU time; virtual time +0:03:12 in 2.4 s; exit 0`."""
-    jobs, sessions = len(server.jobs()), len(server.sessions())
-    elapsed = server.now() - started
+    elapsed = (server.now() - started).total_seconds()
+    span = _span(elapsed)
+    return f"fakeqpu run: {usage(server)}; virtual time +{span} in {wall_seconds:.1f} s; exit {code}"
+
+
+def usage(fake: Controls) -> str:
+    """`3 jobs, 1 session, 9.0 s QPU time` so far."""
+    jobs, sessions = len(fake.jobs()), len(fake.sessions())
     return (
-        f"fakeqpu run: {jobs} job{'s' * (jobs != 1)}, {sessions} session{'s' * (sessions != 1)}, "
-        f"{server.qpu_seconds():.1f} s QPU time; virtual time +{_span(elapsed.total_seconds())} "
-        f"in {wall_seconds:.1f} s; exit {code}"
+        f"{jobs} job{'s' * (jobs != 1)}, {sessions} session{'s' * (sessions != 1)}, "
+        f"{fake.qpu_seconds():.1f} s QPU time"
     )
 
 

@@ -20,7 +20,12 @@ def _python(code: str, tmp_path, *path: str, **env: str) -> subprocess.Completed
     environ = {k: v for k, v in os.environ.items() if k not in (RUN_FLAG, "PYTHONPATH")}
     environ["PYTHONPATH"] = os.pathsep.join([str(BOOT_DIR), *path, os.environ.get("PYTHONPATH", "")])
     return subprocess.run(
-        [sys.executable, "-c", code], env={**environ, **env}, capture_output=True, text=True, cwd=tmp_path
+        [sys.executable, "-c", code],
+        env={**environ, **env},
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
     )
 
 
@@ -80,3 +85,10 @@ def test_a_subprocess_wait_sleeps_for_real_under_a_virtual_clock():
     with Clock(datetime(2030, 1, 1, tzinfo=UTC)) as clock:
         subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.2)"]).wait(timeout=30)
         assert clock.now() == datetime(2030, 1, 1, tzinfo=UTC)
+
+
+def test_httpx_then_requests_installs_one_forwarding_interceptor(tmp_path):
+    # importing the interceptor (on httpx) imports requests, itself a trigger: no deadlock, one interceptor
+    code = "import httpx, requests\nfrom fakeqpu.transports import inprocess\nprint(len(inprocess._STACK))"
+    env = {"FAKEQPU_RUN": "1", "FAKEQPU_URL": "http://127.0.0.1:9", "FAKEQPU_CONTROL_TOKEN": "t"}
+    assert _python(code, tmp_path, **env).stdout == "1\n"
