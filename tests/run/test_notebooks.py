@@ -17,7 +17,7 @@ from fakeqpu.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "docs" / "notebooks"
-EXAMPLES = ROOT / "docs" / "examples" / "run"
+EXAMPLES = ROOT / "docs" / "examples"
 JUPYTER = str(Path(sys.executable).with_name("jupyter"))
 
 
@@ -82,3 +82,8 @@ def test_the_ci_example_runs_nbmake_under_fakeqpu_run(tmp_path, capfd, monkeypat
     assert main(["run", *command]) == 0
     assert "1 passed" in capfd.readouterr().out
     assert "<svg" in (tmp_path / "timeline.html").read_text()
+
+
+def test_the_docs_show_the_ci_example_as_it_is():
+    page = (ROOT / "docs" / "scripts-notebooks-ci.md").read_text()
+    assert f"```yaml\n{(EXAMPLES / 'notebooks-ci.yml').read_text()}```" in page
