@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 import time
 from datetime import datetime
@@ -27,7 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fakeqpu.api.http import Request, Response
-from fakeqpu.clock import _ACTIVE, Clock
+from fakeqpu.clock import _ACTIVE, REAL_SLEEP, Clock
 
 NOW_HEADER = "X-Fakeqpu-Now"  # the same as serving.NOW_HEADER (serving imports the whole fake)
 _HOP_BY_HOP = frozenset({"host", "connection", "content-length", "transfer-encoding", "keep-alive"})
@@ -113,7 +114,12 @@ class SharedClock(Clock):
     def sleep(self, seconds: float, *, since: datetime | None = None) -> datetime:
         if seconds < 0:
             raise ValueError("sleep length must be non-negative")
-        now = self._fake.sleep(seconds, since or self.now())
+        try:
+            now = self._fake.sleep(seconds, since or self.now())
+        except OSError as error:  # the run's server is gone (a process that outlived the run)
+            _warn(f"fakeqpu run: the fake at {self._fake.url} did not answer ({error}); sleeping for real")
+            REAL_SLEEP(seconds)
+            return self.now()
         self.follow(now)
         return now
 
@@ -174,10 +180,20 @@ def on_the_fakes_clock() -> SharedClock | None:
             return clock
         if _ACTIVE:  # an in-process fake's clock is running: try again at the next request
             return None
-        clock = SharedClock(connection)
+        try:
+            clock = SharedClock(connection)
+        except (OSError, RuntimeError, ValueError) as error:  # the run's server is gone: real time
+            _warn(f"fakeqpu run: the fake at {connection.url} did not answer ({error}); time stays real")
+            return None
         clock.start()
         _state["clock"] = clock
         return clock
+
+
+def _warn(message: str) -> None:
+    if not _state.get("warned"):
+        _state["warned"] = True
+        print(message, file=sys.stderr)
 
 
 def forward(request: Request) -> Response:

@@ -63,16 +63,16 @@ class _Loader:
 def _started(name: str) -> None:
     try:
         from fakeqpu.child import imported
+
+        imported(name)
     except Exception as error:  # another Python, another fakeqpu: the environment still leads to the fake
         if not _warned:
             _warned.append(True)
             print(
-                f"fakeqpu run: fakeqpu is not importable in {sys.executable} ({error!r}); this process "
+                f"fakeqpu run: fakeqpu is not usable in {sys.executable} ({error!r}); this process "
                 "reaches the fake only through the environment's URLs, on real time",
                 file=sys.stderr,
             )
-        return
-    imported(name)
 
 
 def _chain() -> None:

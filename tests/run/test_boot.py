@@ -44,7 +44,7 @@ def test_a_python_where_fakeqpu_does_not_import_warns_once_and_runs_on(tmp_path)
     (broken / "__init__.py").write_text("raise ImportError('not this one')\n")
     done = _python("import requests, httpx; print('ran')", tmp_path, str(broken.parent), FAKEQPU_RUN="1")
     assert done.returncode == 0 and done.stdout == "ran\n"
-    assert done.stderr.count("fakeqpu run: fakeqpu is not importable") == 1
+    assert done.stderr.count("fakeqpu run: fakeqpu is not usable") == 1
 
 
 def test_the_servers_clock_sleep_overlaps_sleepers_and_starts_after_an_explicit_move(fakeqpu_server):
@@ -92,3 +92,15 @@ def test_httpx_then_requests_installs_one_forwarding_interceptor(tmp_path):
     code = "import httpx, requests\nfrom fakeqpu.transports import inprocess\nprint(len(inprocess._STACK))"
     env = {"FAKEQPU_RUN": "1", "FAKEQPU_URL": "http://127.0.0.1:9", "FAKEQPU_CONTROL_TOKEN": "t"}
     assert _python(code, tmp_path, **env).stdout == "1\n"
+
+
+def test_a_process_whose_server_is_gone_gets_connection_errors_and_real_sleeps(tmp_path):
+    code = (
+        "import requests, time\n"
+        "try:\n    requests.get('https://quantum.cloud.ibm.com/api/v1/versions')\n"
+        "except requests.ConnectionError:\n    print('refused')\n"
+        "time.sleep(0.01)\nprint('slept')"
+    )
+    env = {"FAKEQPU_RUN": "1", "FAKEQPU_URL": "http://127.0.0.1:9", "FAKEQPU_CONTROL_TOKEN": "t"}
+    done = _python(code, tmp_path, **env)
+    assert done.stdout == "refused\nslept\n" and done.stderr.count("did not answer") == 1
