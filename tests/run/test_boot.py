@@ -10,6 +10,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+import pytest
+
 from fakeqpu.clock import Clock
 from fakeqpu.run import BOOT_DIR, RUN_FLAG
 
@@ -104,3 +106,18 @@ def test_a_process_whose_server_is_gone_gets_connection_errors_and_real_sleeps(t
     env = {"FAKEQPU_RUN": "1", "FAKEQPU_URL": "http://127.0.0.1:9", "FAKEQPU_CONTROL_TOKEN": "t"}
     done = _python(code, tmp_path, **env)
     assert done.stdout == "refused\nslept\n" and done.stderr.count("did not answer") == 1
+
+
+def test_an_absolute_target_for_another_host_does_not_resolve_and_one_for_the_server_is_its_path(
+    fakeqpu_server,
+):
+    parts = urlsplit(fakeqpu_server.url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    connection.request("GET", f"{fakeqpu_server.url}/api/v1/versions")  # the server's own URL
+    assert connection.getresponse().status == 401  # the runtime API, asking for a token
+    connection.close()
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    connection.request("GET", "http://example.com/api/v1/versions")
+    with pytest.raises(http.client.RemoteDisconnected):  # as a host that does not resolve
+        connection.getresponse()
+    connection.close()
