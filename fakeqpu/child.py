@@ -114,6 +114,9 @@ class SharedClock(Clock):
     def sleep(self, seconds: float, *, since: datetime | None = None) -> datetime:
         if seconds < 0:
             raise ValueError("sleep length must be non-negative")
+        if seconds == 0:  # a yield, not a wait: nothing to ask the server
+            REAL_SLEEP(0)
+            return self.now()
         try:
             now = self._fake.sleep(seconds, since or self.now())
         except OSError as error:  # the run's server is gone (a process that outlived the run)
