@@ -56,10 +56,12 @@ def test_nbconvert_executes_the_ttl_notebook_under_fakeqpu_run(tmp_path, capfd):
 
 
 def test_load_ext_runs_an_ibm_notebook_in_a_kernel_and_draws_the_timeline():
-    # one kernel, no `fakeqpu run`: the session workflow with `%load_ext fakeqpu` in front
+    # one kernel, no `fakeqpu run`: the nb-tester patch of the docs (`%load_ext fakeqpu`), then the
+    # session workflow, as nb-tester runs a patch before a notebook
+    patch = (EXAMPLES / "nb_tester_patch.py").read_text().format(seed=3)
     workflow = nbformat.read(NOTEBOOKS / "session_workflow.ipynb", as_version=4)
-    cells = [nbformat.v4.new_code_cell(line) for line in ("%load_ext fakeqpu", "%fakeqpu reset seed=3")]
-    cells += [*workflow.cells, *map(nbformat.v4.new_code_cell, ("%fakeqpu advance 1h", "%fakeqpu timeline"))]
+    cells = [nbformat.v4.new_code_cell(patch), *workflow.cells]
+    cells += map(nbformat.v4.new_code_cell, ("%fakeqpu advance 1h", "%fakeqpu timeline"))
     notebook = nbformat.v4.new_notebook(cells=cells, metadata=workflow.metadata)
     NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
     text = _text(notebook)
