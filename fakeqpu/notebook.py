@@ -10,6 +10,7 @@ its virtual clock. `%unload_ext fakeqpu` stops it and restores the kernel's envi
     %fakeqpu timeline              the timeline as an inline SVG Gantt chart (`timeline text`: as text)
     %fakeqpu reset seed=7 ...      a fresh fake with these options (those of `fakeqpu serve`)
     %fakeqpu runtime               the `FakeRuntime` itself, for its whole toolkit
+    %fakeqpu help                  this list
 """
 
 from __future__ import annotations
@@ -85,6 +86,9 @@ def magic(shell: Any, line: str) -> Any:
     """What `%fakeqpu LINE` does in `shell`; its value is what the cell shows."""
     words = line.split()
     command, rest = (words[0], words[1:]) if words else ("status", [])
+    if command == "help":
+        print(USAGE)
+        return None
     fake = runtime(shell)
     if command == "now":
         return fake.clock.now()

@@ -31,7 +31,7 @@ def test_durations_read_as_a_person_writes_them():
             duration(bad)
 
 
-def test_load_magics_and_unload(monkeypatch):
+def test_load_magics_and_unload(monkeypatch, capsys):
     monkeypatch.setenv("QISKIT_IBM_TOKEN", "the user's own")
     shell = Shell()
     fakeqpu.load_ipython_extension(shell)  # what `%load_ext fakeqpu` calls, found lazily on the package
@@ -45,6 +45,8 @@ def test_load_magics_and_unload(monkeypatch):
         assert runtime(shell) is not fake and runtime(shell).options.plan == "open"
         assert not fake.active and runtime(shell).options.seed == 7
         assert "<svg" in line("timeline").data
+        line("help")
+        assert "%fakeqpu advance 8h" in capsys.readouterr().out
         with pytest.raises(ValueError, match="not an option"):
             magic(shell, "reset colour=blue")
         with pytest.raises(ValueError, match="unknown"):
