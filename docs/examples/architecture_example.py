@@ -25,7 +25,6 @@ LAYERS = {
     "fakeqpu.memo": 0,  # bounded caches for what repeated jobs would recompute
 }
 
-
 def layer(module: str) -> int:
     prefixes = [p for p in LAYERS if module == p or module.startswith(p + ".")]
     return LAYERS[max(prefixes, key=len)]
