@@ -60,7 +60,9 @@ def test_load_ext_runs_an_ibm_notebook_in_a_kernel_and_draws_the_timeline():
     # session workflow, as nb-tester runs a patch before a notebook
     patch = (EXAMPLES / "nb_tester_patch.py").read_text().format(seed=3)
     workflow = nbformat.read(NOTEBOOKS / "session_workflow.ipynb", as_version=4)
-    cells = [nbformat.v4.new_code_cell(patch), *workflow.cells]
+    # ipykernel sleeps 0.5 ms after each cell: for real, or the cells themselves would move the clock
+    idle = ["import fakeqpu\nt0 = fakeqpu.current().now()", "x = 1", "assert fakeqpu.current().now() == t0"]
+    cells = [nbformat.v4.new_code_cell(code) for code in (patch, *idle)] + workflow.cells
     cells += map(nbformat.v4.new_code_cell, ("%fakeqpu advance 1h", "%fakeqpu timeline"))
     notebook = nbformat.v4.new_notebook(cells=cells, metadata=workflow.metadata)
     NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
