@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs milliseconds to import, at every start of every Python process
+    from typing import Any
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _TRIGGERS = frozenset({"requests", "httpx", "qiskit_ibm_runtime"})
