@@ -31,6 +31,8 @@ __version__ = "0.1.0"
 _LAZY = {"Clock": "fakeqpu.clock", "FakeRuntime": "fakeqpu.mock", "current": "fakeqpu.mock"}
 _LAZY.update(mock_runtime="fakeqpu.mock", FakeServer="fakeqpu.serving", serve="fakeqpu.serving")
 _LAZY.update(StateDirError="fakeqpu.state")
+# `%load_ext fakeqpu` (IPython looks these up on the package)
+_LAZY.update(load_ipython_extension="fakeqpu.notebook", unload_ipython_extension="fakeqpu.notebook")
 
 
 def __getattr__(name: str) -> Any:

@@ -12,9 +12,12 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fakeqpu import __version__
+
+if TYPE_CHECKING:
+    from fakeqpu.serving import FakeServer
 
 
 def _counts(text: str) -> dict[str, int]:
@@ -50,12 +53,30 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"fakeqpu {__version__}")
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("demo", help="run the examples of 'Run jobs in a session' against the fake")
-    serve = commands.add_parser(
-        "serve",
-        help="serve the fake over HTTP for other processes",
-        description="Serve the fake IBM Quantum Platform (runtime API, IAM, Global Search, Global Catalog "
-        "and the /_fakeqpu control API) on one port until SIGINT or SIGTERM.",
+    _serve_options(
+        commands.add_parser(
+            "serve",
+            help="serve the fake over HTTP for other processes",
+            description="Serve the fake IBM Quantum Platform (runtime API, IAM, Global Search, Global "
+            "Catalog and the /_fakeqpu control API) on one port until SIGINT or SIGTERM.",
+        )
     )
+    run = commands.add_parser(
+        "run",
+        help="run a command against one fake, on virtual time",
+        usage="fakeqpu run [serve options] [--timeline FILE] -- COMMAND ...",
+        description="Serve the fake, run COMMAND with an environment in which it and every Python process "
+        "it starts talk to that fake (IBM's hosts included) on the fake's virtual clock, then stop. The "
+        "exit status is COMMAND's. The options are those of `fakeqpu serve`; --auto-tick defaults to 0.",
+    )
+    _serve_options(run)
+    run.add_argument("--timeline", metavar="FILE", help="write the timeline at the end: .svg, .html or text")
+    run.add_argument("argv", nargs=argparse.REMAINDER, metavar="COMMAND", help="the command, after --")
+    return parser
+
+
+def _serve_options(serve: argparse.ArgumentParser) -> None:
+    """The options of `fakeqpu serve`, which `fakeqpu run` takes too."""
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
     serve.add_argument("--port", type=int, default=0, help="port to bind (default 0: a free one)")
     serve.add_argument("--tls", action="store_true", help="https with a throwaway certificate authority")
@@ -67,7 +88,6 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--env-file", help="also write the client environment to this dotenv file")
     for name, (_, text) in RUNTIME_FLAGS.items():
         serve.add_argument(f"--{name.replace('_', '-')}", dest=name, metavar="VALUE", help=text)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,32 +100,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "serve":
         return _serve(args, parser)
+    if args.command == "run":
+        return _run(args, parser)
     parser.print_help()
     return 0
 
 
 def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from fakeqpu.options import OptionError
-    from fakeqpu.serving import serve
-
-    options: dict[str, Any] = {
-        "host": args.host,
-        "port": args.port,
-        "tls": args.tls,
-        "control_token": args.control_token,
-    }
-    for name, (convert, _) in RUNTIME_FLAGS.items():
-        raw = getattr(args, name)
-        if raw is None:
-            continue
-        try:
-            options[name] = convert(raw)
-        except ValueError:
-            parser.error(f"--{name.replace('_', '-')} {raw!r}: not a valid value")
-    try:
-        server = serve(**options)
-    except (OptionError, ValueError) as error:
-        print(f"fakeqpu serve: {error}", file=sys.stderr)
+    server = _server(args, parser)
+    if server is None:
         return 2
     stop = threading.Event()
     previous = {
@@ -136,6 +139,56 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             signal.signal(signum, handler)
     print("# fakeqpu serve: stopped", flush=True)
     return 0
+
+
+def _server(args: argparse.Namespace, parser: argparse.ArgumentParser, **defaults: Any) -> FakeServer | None:
+    """The server the serve options describe (not started); None after printing why it cannot be."""
+    from fakeqpu.options import OptionError
+    from fakeqpu.serving import serve
+
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "tls": args.tls,
+        "control_token": args.control_token,
+    }
+    for name, (convert, _) in RUNTIME_FLAGS.items():
+        raw = getattr(args, name)
+        if raw is None:
+            continue
+        try:
+            options[name] = convert(raw)
+        except ValueError:
+            parser.error(f"--{name.replace('_', '-')} {raw!r}: not a valid value")
+    try:
+        return serve(**{**defaults, **options})
+    except (OptionError, ValueError) as error:
+        print(f"fakeqpu {args.command}: {error}", file=sys.stderr)
+        return None
+
+
+def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from fakeqpu.run import run_command
+
+    command = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
+    if not command:
+        parser.error("fakeqpu run: no command to run (fakeqpu run [options] -- COMMAND ...)")
+    # Python processes of the run sleep on the fake's clock: no request needs to move it (as in process)
+    server = _server(args, parser, auto_tick=0.0)
+    if server is None:
+        return 2
+    try:
+        server.start()
+        if args.env_file:
+            server.write_env(args.env_file)
+    except (OSError, RuntimeError) as error:
+        print(f"fakeqpu run: {error}", file=sys.stderr)
+        server.stop()
+        return 2
+    try:
+        return run_command(server, command, args.timeline)
+    finally:
+        server.stop()
 
 
 if __name__ == "__main__":

@@ -25,6 +25,9 @@ Behaviour worth knowing:
 - Virtual sleep replaces the *attribute* ``time.sleep``; a ``from time import sleep`` alias taken
   before the clock started still sleeps for real. ``REAL_SLEEP`` / ``Clock.real_sleep`` always do.
 - ``time.monotonic``/``perf_counter`` are not patched: timeouts measured with them run on wall time.
+- Sleeps called directly from tooling that polls a real event (``REAL_SLEEP_CALLERS``: a subprocess's
+  exit, a Jupyter kernel's parent, its output flush) stay real: virtual, such a loop would spin and
+  push the clock forward on every turn.
 - Nested clocks: the innermost started one wins; stopping it hands back the outer clock's own time.
   Stop clocks and travellers in LIFO order (a clock stopped under another traveller is removed
   without disturbing it).
@@ -44,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # imported when a clock starts: time-machine imports pytest, too slow for `import fakeqpu`
     import time_machine
 
-__all__ = ["REAL_SLEEP", "Clock"]
+__all__ = ["REAL_SLEEP", "REAL_SLEEP_CALLERS", "Clock"]
 
 REAL_SLEEP: Callable[[float], None] = time.sleep
 
@@ -53,6 +56,10 @@ _US = timedelta(microseconds=1)
 # time-machine sets TZ=UTC (+ tzset) for destinations whose tzinfo == UTC; an equivalent fixed
 # non-zero offset names the same instant without touching the process time zone.
 _NON_UTC = timezone(timedelta(hours=1))
+
+# Modules whose own `time.sleep` calls wait for something real (subprocess.Popen.wait's timeout loop,
+# ipykernel's parent poller and output flush, jupyter_client's heartbeat): they always sleep for real.
+REAL_SLEEP_CALLERS = ("subprocess", "ipykernel", "jupyter_client", "zmq", "tornado", "debugpy")
 
 _LOCK = threading.RLock()
 _ACTIVE: list[Clock] = []  # started clocks, innermost last
@@ -67,6 +74,10 @@ def _to_us(when: datetime) -> int:
 
 
 def _virtual_sleep(secs: float, /) -> None:
+    caller = sys._getframe(1).f_globals.get("__name__") or ""
+    if caller.partition(".")[0] in REAL_SLEEP_CALLERS:
+        _saved_sleep(secs)
+        return
     with _LOCK:
         clock = _ACTIVE[-1] if _ACTIVE else None
     if clock is None:  # a reference kept after every clock stopped
@@ -153,27 +164,32 @@ class Clock:
         with _LOCK:
             return list(self._user_jumps)
 
-    def sleep(self, seconds: float) -> None:
+    def sleep(self, seconds: float, *, since: datetime | None = None) -> datetime:
         """Virtual sleep: wake at this thread's last observed instant + seconds, without waiting.
 
         Threads that observed the same instant and sleep concurrently overlap (two 0.1 s sleeps from
         t end at t+0.1, not t+0.2); one thread's successive sleeps add up. An explicit move (advance,
         travel_to, a user's jump) counts as observed by every thread, so a sleep never starts before it.
+        `since`: the instant the sleeper last observed, for a sleeper elsewhere (another process of
+        `fakeqpu run`). Returns the clock's now after the sleep.
         """
         if seconds < 0:
             raise ValueError("sleep length must be non-negative")
         step = timedelta(seconds=seconds) // _US
         with _LOCK:
             self._sync()
-            base = max(getattr(self._local, "seen", self._us), self._floor)
-            wake = base + step
+            seen = _to_us(since) if since is not None else getattr(self._local, "seen", self._us)
+            wake = max(seen, self._floor) + step
+            _ = _EPOCH + wake * _US  # past year 9999 this raises OverflowError, before any move
             if wake > self._us:
                 self._move(wake, jump=False)
             self._local.seen = wake
+            now = _EPOCH + self._us * _US
         if threading.active_count() > 1:
             # Yield the GIL so other threads' loops progress. Alone, skip it: a real sleep(0) gives the
             # CPU away to other processes too, which costs a busy machine 0.1-1 ms per poll.
             REAL_SLEEP(0)
+        return now
 
     # -- patching -------------------------------------------------------------------------------------
 

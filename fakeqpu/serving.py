@@ -34,6 +34,8 @@ from fakeqpu.options import OptionError, RuntimeOptions
 from fakeqpu.service.runtime import RuntimeService
 from fakeqpu.transports.server import HttpServer, client_urls, self_signed_tls
 
+# Asked for in a request, answered in its response: the fake's now (only `fakeqpu run`'s children ask).
+NOW_HEADER = "X-Fakeqpu-Now"
 SERVED_AUTO_TICK = 1.0  # virtual seconds each runtime API request takes when the options do not say
 
 
@@ -231,7 +233,11 @@ class FakeServer(Controls):
     # -- requests ------------------------------------------------------------------------------------
 
     def _handle(self, request: Request) -> Response:
-        return self._runtime.handle(request)
+        response = self._runtime.handle(request)
+        if request.header(NOW_HEADER) is not None:  # a `fakeqpu run` child follows the fake's clock
+            now = self._runtime.clock.now().isoformat()
+            response = dataclasses.replace(response, headers={**response.headers, NOW_HEADER: now})
+        return response
 
     def _controlled(self) -> Controlled:
         runtime = self._runtime

@@ -57,6 +57,7 @@ ROUTES: dict[tuple[str, str], Callable[[Controlled], Callable[..., Any]]] = {
     ("GET", "/clock/now"): lambda c: c.clock.now,
     ("POST", "/clock/advance"): lambda c: c.clock.advance,
     ("POST", "/clock/travel_to"): lambda c: c.clock.travel_to,
+    ("POST", "/clock/sleep"): lambda c: c.clock.sleep,
     ("GET", "/now"): lambda c: c.clock.now,
     ("POST", "/set_backend_status"): lambda c: c.service.set_backend_status,
     ("POST", "/add_background_load"): lambda c: c.service.add_background_load,

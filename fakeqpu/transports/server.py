@@ -137,6 +137,12 @@ class HttpServer:
     def answer(self, method: str, target: str, headers: dict[str, str], body: bytes, local: str) -> Response:
         """The response to one request; never raises (a bug is a 500 in IBM's envelope)."""
         try:
+            parts = urlsplit(target)
+            if parts.scheme in ("http", "https") and parts.netloc != urlsplit(local).netloc:
+                # absolute-form (RFC 9112 §3.2.2): the target names its host, e.g. an IBM URL forwarded
+                # by a `fakeqpu run` child; the app answers IBM's hosts and does not resolve others
+                return self.app(Request.build(method, target, headers, body))
+            target = target[len(f"{parts.scheme}://{parts.netloc}") :] if parts.scheme else target
             path = urlsplit(target).path
             if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
                 return self.control(Request.build(method, local + target, headers, body))
