@@ -166,3 +166,46 @@ def test_exact_mode_fails_the_job_naming_the_method_it_would_need():
         run_components(item, seed=3, where="item 1")
     assert failure.value.code == SYSTEM_LIMITS
     assert "pauli_trajectories" in failure.value.message and "item 1" in failure.value.message
+
+
+def test_schedule_evolves_any_one_and_two_qubit_gates_as_the_statevector():
+    """Non-diagonal and parameterized two-qubit gates, fused single-qubit runs: noiseless trajectories
+    give the statevector itself (up to a global phase)."""
+    from fakeqpu.execution.simulation import trajectories
+    from fakeqpu.execution.simulation.trajectory_noise import ComponentNoise
+
+    theta = ParameterVector("t", 4)
+    circuit = QuantumCircuit(4)
+    circuit.h(range(4))
+    circuit.ecr(0, 2)
+    circuit.rzz(theta[0], 3, 1)
+    circuit.cx(2, 3)
+    circuit.ry(theta[1], 0)
+    circuit.u(theta[2], theta[3], 0.3, 1)
+    circuit.cz(0, 1)
+    circuit.swap(1, 2)
+    circuit.sx(3)
+    schedule = trajectories.compile_schedule(circuit, ComponentNoise({}, np.tile([0.0, 1.0], (4, 1))))
+    assert schedule is not None and schedule.noiseless
+    values = np.random.default_rng(8).uniform(-3, 3, (3, 4))
+    matrices = [
+        gate_matrices(op, values, {p: i for i, p in enumerate(circuit.parameters)})
+        for op, _ in schedule.gates
+    ]
+    states = trajectories._evolve(schedule, matrices, np.arange(3), np.random.default_rng(0))
+    for row, state in zip(values, states, strict=True):
+        expected = Statevector(circuit.assign_parameters(row)).data
+        overlap = abs(np.vdot(expected, state))
+        assert overlap == pytest.approx(1.0, abs=1e-5)
+
+
+def test_dynamic_circuits_are_left_to_aer():
+    from fakeqpu.execution.simulation import trajectories
+    from fakeqpu.execution.simulation.trajectory_noise import ComponentNoise
+
+    circuit = QuantumCircuit(2, 2)
+    circuit.h(0)
+    circuit.measure(0, 0)
+    circuit.cx(0, 1)
+    circuit.measure(1, 1)
+    assert trajectories.compile_schedule(circuit, ComponentNoise({}, np.zeros((2, 2)))) is None

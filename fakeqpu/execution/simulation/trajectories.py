@@ -36,6 +36,7 @@ _CHUNK_AMPLITUDES = 1 << 22
 """Amplitudes held at once (64 MiB of complex128): parameter sets are simulated in chunks."""
 _SMALL_LOW = 4
 _STATE_DTYPE = np.complex64
+States = NDArray[np.complex64]
 """Single precision halves the memory a pass streams; probabilities are summed in double."""
 _PASSIVE = frozenset({"barrier", "delay"})
 _PAULIS: Matrices = np.array(
@@ -271,11 +272,11 @@ def simulate(
 
 def _evolve(
     schedule: Schedule, matrices: Sequence[Matrices], rows: NDArray[np.intp], rng: np.random.Generator
-) -> NDArray[np.complex128]:
+) -> States:
     count = len(rows)
     paulis = [np.searchsorted(cumulative, rng.random(count), side="right") for cumulative in schedule.sites]
     n = schedule.num_qubits
-    state = np.zeros((count, 1 << n), dtype=_STATE_DTYPE)
+    state: States = np.zeros((count, 1 << n), dtype=_STATE_DTYPE)
     state[:, 0] = 1.0
     for op in schedule.ops:
         if isinstance(op, _Diagonal):
@@ -328,7 +329,7 @@ def _kron(factors: Sequence[Matrices]) -> Matrices:
     return out
 
 
-def _apply(state: Matrices, matrix: Matrices, start: int, width: int, n: int) -> Matrices:
+def _apply(state: States, matrix: Matrices, start: int, width: int, n: int) -> States:
     """`matrix` (T, 2**width, 2**width) on qubits start..start+width-1 of each state (T, 2**n)."""
     count, low = state.shape[0], 1 << start
     if low <= _SMALL_LOW:
@@ -339,25 +340,26 @@ def _apply(state: Matrices, matrix: Matrices, start: int, width: int, n: int) ->
                 count, matrix.shape[1] * low, matrix.shape[1] * low
             )
         rows = state.reshape(count, -1, matrix.shape[1])
-        out: Matrices = np.matmul(rows, np.swapaxes(matrix, 1, 2).astype(state.dtype)).reshape(count, 1 << n)
+        out: States = np.matmul(rows, np.swapaxes(matrix, 1, 2).astype(state.dtype)).reshape(count, 1 << n)
         return out
     view = state.reshape(count, 1 << (n - start - width), 1 << width, low)
     out = np.matmul(matrix[:, None].astype(state.dtype), view).reshape(count, 1 << n)
     return out
 
 
-def _apply_two(state: Matrices, matrix: Matrices, qubits: tuple[int, int], n: int) -> Matrices:
+def _apply_two(state: States, matrix: Matrices, qubits: tuple[int, int], n: int) -> States:
     count = state.shape[0]
     tensor = state.reshape((count,) + (2,) * n)
     axes = (n - qubits[1], n - qubits[0])  # axis 1 is the highest qubit; qargs[1] is the high bit
     moved = np.moveaxis(tensor, axes, (-2, -1)).reshape(count, -1, 4)
-    moved = moved @ matrix.T if matrix.ndim == 2 else np.matmul(moved, np.swapaxes(matrix, -1, -2))
-    restored = np.moveaxis(moved.reshape((count,) + (2,) * (n - 2) + (2, 2)), (-2, -1), axes)
-    return np.ascontiguousarray(restored).reshape(count, 1 << n)
+    product = moved @ matrix.T if matrix.ndim == 2 else np.matmul(moved, np.swapaxes(matrix, -1, -2))
+    restored = np.moveaxis(product.reshape((count,) + (2,) * (n - 2) + (2, 2)), (-2, -1), axes)
+    out: States = np.ascontiguousarray(restored, dtype=state.dtype).reshape(count, 1 << n)
+    return out
 
 
 def _sample(
-    states: Matrices, num_sets: int, trajectories: int, shots: int, rng: np.random.Generator
+    states: States, num_sets: int, trajectories: int, shots: int, rng: np.random.Generator
 ) -> NDArray[np.int64]:
     """Outcomes (num_sets, shots): shot s of set r from trajectory s mod `trajectories` of r."""
     count, dim = states.shape
