@@ -325,7 +325,7 @@ def _kron(factors: Sequence[Matrices]) -> Matrices:
     out = factors[0]
     for factor in factors[1:]:
         count, dim = out.shape[0], out.shape[1]
-        out = np.einsum("tij,tkl->tkilj", out, factor).reshape(count, 2 * dim, 2 * dim)
+        out = (factor[:, :, None, :, None] * out[:, None, :, None, :]).reshape(count, 2 * dim, 2 * dim)
     return out
 
 
@@ -336,9 +336,11 @@ def _apply(state: States, matrix: Matrices, start: int, width: int, n: int) -> S
         # Few amplitudes below the block: fold them into the matrix (⊗ identity) so that numpy runs
         # one (A × W) @ (W × W) product per trajectory instead of A×T tiny ones.
         if low > 1:
-            matrix = np.einsum("tij,kl->tikjl", matrix, np.eye(low)).reshape(
-                count, matrix.shape[1] * low, matrix.shape[1] * low
-            )
+            width_dim = matrix.shape[1]
+            widened = np.zeros((count, width_dim * low, width_dim * low), dtype=matrix.dtype)
+            for offset in range(low):
+                widened[:, offset::low, offset::low] = matrix
+            matrix = widened
         rows = state.reshape(count, -1, matrix.shape[1])
         out: States = np.matmul(rows, np.swapaxes(matrix, 1, 2).astype(state.dtype)).reshape(count, 1 << n)
         return out
