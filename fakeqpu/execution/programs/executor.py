@@ -8,6 +8,10 @@ model of their `schema_version` and decoded with the client's own converter
 classical register, plus every samplex output but `parameter_values`. Mitigation, twirl folding
 and measurement-flip undoing stay on the client, as on IBM. The client modules are imported
 lazily: fakeqpu must import under clients that predate the executor.
+
+All parameter sets of an item are simulated together (`simulation/components.py`), by the most
+faithful method that fits the item's share of the job's budget; the reports of what ran go in the
+results' top-level `metadata` under `plan.METADATA_KEY`.
 """
 
 from __future__ import annotations
