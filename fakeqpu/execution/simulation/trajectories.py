@@ -33,7 +33,9 @@ MAX_QUBITS = 20
 FUSE_WIDTH = 4
 """Neighbouring qubits whose pending 2×2 matrices are applied in one pass (as a Kronecker product)."""
 _CHUNK_AMPLITUDES = 1 << 22
-"""Amplitudes held at once (64 MiB of complex128): parameter sets are simulated in chunks."""
+"""Amplitudes held at once (32 MiB of complex64): parameter sets are simulated in chunks."""
+_CHUNK_MATRIX_ENTRIES = 1 << 22
+"""Gate-matrix entries held at once (64 MiB of complex128)."""
 _SMALL_LOW = 4
 _STATE_DTYPE = np.complex64
 States = NDArray[np.complex64]
@@ -48,6 +50,7 @@ _PAULIS: Matrices = np.array(
 SECONDS_PER_AMPLITUDE_PASS = 6e-9
 SECONDS_PER_MATRIX_PRODUCT = 6e-8
 SECONDS_PER_SHOT = 1.5e-7
+SECONDS_PER_CALL = 2e-5
 
 Step = tuple[int, int, int]
 """In a segment: (0, gate index, 0) a gate, (1, site index, k) the Pauli of site's k-th qubit."""
@@ -238,11 +241,20 @@ def predicted_seconds(schedule: Schedule, num_sets: int, trajectories: int, shot
     """Wall seconds `simulate` is predicted to take."""
     count = num_sets * trajectories
     amplitudes = count * (1 << schedule.num_qubits)
+    chunks = math.ceil(num_sets / _sets_per_chunk(schedule, trajectories))
     return (
         amplitudes * (schedule.passes() + 3) * SECONDS_PER_AMPLITUDE_PASS
         + count * schedule.products() * SECONDS_PER_MATRIX_PRODUCT
         + num_sets * shots * (1 + len(schedule.measures)) * SECONDS_PER_SHOT
+        + chunks * (len(schedule.ops) + schedule.products() + len(schedule.gates)) * SECONDS_PER_CALL
     )
+
+
+def _sets_per_chunk(schedule: Schedule, trajectories: int) -> int:
+    """Parameter sets simulated at once: their states and their gate matrices stay within bounds."""
+    by_states = _CHUNK_AMPLITUDES // (trajectories << schedule.num_qubits)
+    by_matrices = _CHUNK_MATRIX_ENTRIES // max(1, 4 * len(schedule.gates))
+    return max(1, min(by_states, by_matrices))
 
 
 def simulate(
@@ -256,13 +268,14 @@ def simulate(
 ) -> NDArray[np.bool_]:
     """Bits of every clbit: bool (N, shots, num_clbits), N = len(values)."""
     column: dict[Parameter, int] = {parameter: i for i, parameter in enumerate(circuit.parameters)}
-    matrices = [gate_matrices(operation, values, column) for operation, _ in schedule.gates]
     num_sets = len(values)
     out = np.zeros((num_sets, shots, schedule.num_clbits), dtype=bool)
-    per_chunk = max(1, _CHUNK_AMPLITUDES // (trajectories << schedule.num_qubits))
+    per_chunk = _sets_per_chunk(schedule, trajectories)
     for first in range(0, num_sets, per_chunk):
         rows = np.arange(first, min(first + per_chunk, num_sets))
-        states = _evolve(schedule, matrices, np.repeat(rows, trajectories), rng)
+        chunk = values[rows[0] : rows[-1] + 1]
+        matrices = [gate_matrices(operation, chunk, column) for operation, _ in schedule.gates]
+        states = _evolve(schedule, matrices, np.repeat(np.arange(len(rows)), trajectories), rng)
         outcomes = _sample(states, len(rows), trajectories, shots, rng)
         for qubit, clbit in schedule.measures:
             bit = ((outcomes >> qubit) & 1).astype(bool)
