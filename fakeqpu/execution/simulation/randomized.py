@@ -6,18 +6,20 @@ job always gets the same method and the same counts:
 
 1. `density_matrix`: Aer with the exact device noise (`noise.simulator`), one run per parameter
    set, as the legacy primitives; exact.
-2. `statevector`: no gate has an error, so one statevector per parameter set, readout errors per
-   shot; exact.
+2. `statevector`: no gate has an error, so one statevector per parameter set (all together),
+   readout errors per shot; exact.
 3. `pauli_trajectories`: all parameter sets together, as many Pauli trajectories each as fit
    (`trajectories.py`); the Pauli-twirled device noise, readout exact.
 
-Circuits the trajectory schedule cannot express (mid-circuit measurement, reset, control flow,
+The trajectory schedule is compiled only when Aer's exact method does not fit. Circuits it cannot
+express (mid-circuit measurement, reset, control flow,
 gates on three qubits or more, wider than `trajectories.MAX_QUBITS`) run on Aer whatever it costs.
 With `simulation="exact"`, a component whose exact method does not fit fails the job.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,7 +60,6 @@ class WideComponent:
     values: NDArray[np.float64]
     shots: int
     backend_name: str
-    schedule: trajectories.Schedule | None
     aer_seconds: float
 
     @classmethod
@@ -71,11 +72,6 @@ class WideComponent:
         shots: int,
         backend_name: str,
     ) -> WideComponent:
-        schedule = None
-        if len(qubits) <= trajectories.MAX_QUBITS:
-            schedule = trajectories.compile_schedule(
-                circuit, component_noise(backend_name, qubits, operations)
-            )
         return cls(
             circuit,
             qubits,
@@ -83,30 +79,33 @@ class WideComponent:
             values,
             shots,
             backend_name,
-            schedule,
             _aer_seconds(circuit, len(values), shots),
         )
 
+    @functools.cached_property
+    def schedule(self) -> trajectories.Schedule | None:
+        """The trajectory schedule, compiled only when Aer's exact method does not fit."""
+        if len(self.qubits) > trajectories.MAX_QUBITS:
+            return None
+        noise_of = component_noise(self.backend_name, self.qubits, self.operations)
+        return trajectories.compile_schedule(self.circuit, noise_of)
+
     @property
     def exact_seconds(self) -> float:
-        """The predicted seconds of the cheapest exact method."""
-        if self.schedule is not None and self.schedule.noiseless:
-            return min(self.aer_seconds, self._trajectory_seconds(1))
+        """The predicted seconds of Aer's exact method (what the job's budget is shared by)."""
         return self.aer_seconds
 
     def choose(self, budget_seconds: float, where: str) -> Choice:
         aer_exact = len(self.qubits) <= _EXACT_NOISE_MAX_QUBITS
+        if aer_exact and self.aer_seconds <= budget_seconds:
+            return Choice(DENSITY_MATRIX, True, self.aer_seconds)
         schedule = self.schedule
-        if schedule is not None and schedule.noiseless:
-            statevector = self._trajectory_seconds(1)
-            if statevector <= self.aer_seconds or not aer_exact:
-                return Choice(STATEVECTOR, True, statevector, 1)
         if schedule is None:
             if plan.policy().exact_only and not aer_exact:
                 raise plan.not_exact(AER, self.aer_seconds, where)
             return Choice(DENSITY_MATRIX if aer_exact else AER, aer_exact, self.aer_seconds)
-        if aer_exact and self.aer_seconds <= budget_seconds:
-            return Choice(DENSITY_MATRIX, True, self.aer_seconds)
+        if schedule.noiseless:
+            return Choice(STATEVECTOR, True, self._trajectory_seconds(1), 1)
         if plan.policy().exact_only:
             raise plan.not_exact(PAULI_TRAJECTORIES, self.aer_seconds, where)
         count = trajectories.max_trajectories(schedule, len(self.values), self.shots, budget_seconds)
