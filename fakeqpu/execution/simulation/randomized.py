@@ -12,8 +12,8 @@ job always gets the same method and the same counts:
    (`trajectories.py`); the Pauli-twirled device noise, readout exact.
 
 The trajectory schedule is compiled only when Aer's exact method does not fit. Circuits it cannot
-express (mid-circuit measurement, reset, control flow,
-gates on three qubits or more, wider than `trajectories.MAX_QUBITS`) run on Aer whatever it costs.
+express (mid-circuit measurement, reset, control flow, gates on three qubits or more, wider than
+`trajectories.MAX_QUBITS`) run on Aer whatever it costs.
 With `simulation="exact"`, a component whose exact method does not fit fails the job.
 """
 
