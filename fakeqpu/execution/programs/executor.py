@@ -297,7 +297,8 @@ def _result_text(
     # The schema keeps no other key in `metadata` (the client drops it): fakeqpu's own goes in after
     # validation, so the raw results say how the job was simulated.
     dumped = json.loads(result_model.model_validate(body).model_dump_json())
-    dumped["metadata"][plan.METADATA_KEY] = simulation
+    if isinstance(dumped.get("metadata"), dict):
+        dumped["metadata"][plan.METADATA_KEY] = simulation
     return json.dumps(dumped, separators=(",", ":"))
 
 
