@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 import pytest
-from qiskit.circuit import ParameterVector, QuantumCircuit
+from qiskit.circuit import Instruction, ParameterVector, QuantumCircuit
 from qiskit.circuit.library import get_standard_gate_name_mapping
 from qiskit.quantum_info import Statevector
 
@@ -199,7 +199,7 @@ def test_schedule_evolves_any_one_and_two_qubit_gates_as_the_statevector():
         assert overlap == pytest.approx(1.0, abs=1e-5)
 
 
-def test_dynamic_circuits_are_left_to_aer():
+def test_dynamic_circuits_and_unknown_gates_are_left_to_aer():
     from fakeqpu.execution.simulation import trajectories
     from fakeqpu.execution.simulation.trajectory_noise import ComponentNoise
 
@@ -209,3 +209,7 @@ def test_dynamic_circuits_are_left_to_aer():
     circuit.cx(0, 1)
     circuit.measure(1, 1)
     assert trajectories.compile_schedule(circuit, ComponentNoise({}, np.zeros((2, 2)))) is None
+    opaque = QuantumCircuit(2, 2)
+    opaque.append(Instruction("mystery", 2, 0, []), [0, 1])
+    opaque.measure([0, 1], [0, 1])
+    assert trajectories.compile_schedule(opaque, ComponentNoise({}, np.zeros((2, 2)))) is None

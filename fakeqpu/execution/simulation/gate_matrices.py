@@ -38,6 +38,24 @@ def gate_matrices(operation: Any, values: NDArray[np.float64], column: Mapping[P
     return out
 
 
+@functools.cache
+def _standard_names() -> frozenset[str]:
+    return frozenset(get_standard_gate_name_mapping())
+
+
+def supported(operation: Any) -> bool:
+    """Whether `gate_matrices` can build this gate's matrix (a standard gate, or one with a matrix)."""
+    if operation.name in _standard_names():
+        return True
+    if any(isinstance(p, ParameterExpression) for p in operation.params):
+        return False
+    try:
+        _fixed(operation.name, tuple(float(p) for p in operation.params), operation)
+    except (ExecutionError, TypeError, ValueError):
+        return False
+    return True
+
+
 def _evaluate(
     param: Any, values: NDArray[np.float64], column: Mapping[Parameter, int]
 ) -> NDArray[np.float64]:

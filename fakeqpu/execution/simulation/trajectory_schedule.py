@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 from qiskit.circuit import ControlFlowOp, QuantumCircuit
 
-from fakeqpu.execution.simulation.gate_matrices import gate_matrices
+from fakeqpu.execution.simulation.gate_matrices import gate_matrices, supported
 from fakeqpu.execution.simulation.trajectory_noise import ComponentNoise
 
 MAX_QUBITS = 20
@@ -99,7 +99,7 @@ def compile_schedule(circuit: QuantumCircuit, component_noise: ComponentNoise) -
             written.add(clbit)
             builder.schedule.measures.append((qubits[0], clbit))
             continue
-        if instruction.clbits or name == "reset" or not 1 <= len(qubits) <= 2:
+        if instruction.clbits or name == "reset" or not 1 <= len(qubits) <= 2 or not supported(operation):
             return None
         if len(qubits) == 1:
             builder.one(operation, qubits[0])
