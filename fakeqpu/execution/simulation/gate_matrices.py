@@ -39,13 +39,13 @@ def gate_matrices(operation: Any, values: NDArray[np.float64], column: Mapping[P
 
 
 @functools.cache
-def _standard_names() -> frozenset[str]:
-    return frozenset(get_standard_gate_name_mapping())
+def _standard_gates() -> dict[str, Any]:
+    return dict(get_standard_gate_name_mapping())
 
 
 def supported(operation: Any) -> bool:
     """Whether `gate_matrices` can build this gate's matrix (a standard gate, or one with a matrix)."""
-    if operation.name in _standard_names():
+    if operation.name in _standard_gates():
         return True
     if any(isinstance(p, ParameterExpression) for p in operation.params):
         return False
@@ -71,7 +71,7 @@ def _evaluate(
 
 @functools.lru_cache(maxsize=8192)
 def _fixed_cached(name: str, params: tuple[float, ...]) -> Matrices:
-    gate = get_standard_gate_name_mapping()[name]
+    gate = _standard_gates()[name]
     matrix: Matrices = np.asarray(gate.base_class(*params).to_matrix(), dtype=np.complex128)
     return matrix
 
