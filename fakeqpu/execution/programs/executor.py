@@ -8,10 +8,15 @@ model of their `schema_version` and decoded with the client's own converter
 classical register, plus every samplex output but `parameter_values`. Mitigation, twirl folding
 and measurement-flip undoing stay on the client, as on IBM. The client modules are imported
 lazily: fakeqpu must import under clients that predate the executor.
+
+All parameter sets of an item are simulated together (`simulation/components.py`), by the most
+faithful method that fits the item's share of the job's budget; the reports of what ran go in the
+results' top-level `metadata` under `plan.METADATA_KEY`.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 import typing
@@ -27,7 +32,8 @@ from fakeqpu.execution.prepared import PreparedJob
 from fakeqpu.execution.programs.common import Refused, backend, schema_model, schema_module
 from fakeqpu.execution.programs.spans import chunk_spans
 from fakeqpu.execution.pubs import isa_problem, rzz_angle_problem
-from fakeqpu.execution.simulation.components import run_components
+from fakeqpu.execution.simulation import plan
+from fakeqpu.execution.simulation.components import ItemSimulation, prepare_components, run_components
 
 # Decompressed tensors the fake accepts, in elements (a zlib bomb must not reach numpy).
 MAX_TENSOR_ELEMENTS = 20_000_000
@@ -88,12 +94,32 @@ class ExecutorProgram:
     def run(self, prepared: PreparedJob, *, seed: int, start: datetime, stop: datetime) -> str:
         program = prepared.quantum_program
         model = prepared.payload
-        items = []
-        for index, item in enumerate(program.items):
-            item_seed = int(np.random.SeedSequence([seed % 2**64, index]).generate_state(1)[0])
-            items.append(_run_item(item, program.shots, prepared.backend_name, item_seed))
+        with plan.simulating(plan.policy()) as reports:
+            items = [
+                _sample_item(item, program.shots, prepared.backend_name, _item_seed(seed, index))
+                for index, item in enumerate(program.items)
+            ]
+            # The job's budget, shared by the items as their exact simulations are predicted to cost.
+            weights = [max(simulation.exact_seconds, 1e-6) for _, simulation in items]
+            budget = plan.policy().budget_seconds
+            results = [
+                _finish_item(
+                    item,
+                    outputs,
+                    simulation,
+                    _item_seed(seed, index),
+                    budget * weight / sum(weights),
+                    f"item {index}",
+                )
+                for index, (item, (outputs, simulation), weight) in enumerate(
+                    zip(program.items, items, weights, strict=True)
+                )
+            ]
+        for entry in reports:  # the job's record keeps them too, when the service collects them
+            plan.report(entry)
+        metadata = {"simulation": [entry.as_json() for entry in reports]}
         shapes = [tuple(item.shape) for item in program.items]
-        return _result_text(model, items, chunk_spans(shapes, start, stop))
+        return _result_text(model, results, chunk_spans(shapes, start, stop), metadata)
 
     def _model(self, params_wire: Any) -> Any:
         with self._lock:
@@ -170,7 +196,14 @@ def _check_item(index: int, item: Any, target: Any) -> None:
                 raise ExecutionError(VALIDATION, f"Item {index}: samplex argument {name} must be finite.")
 
 
-def _run_item(item: Any, shots: int, backend_name: str, seed: int) -> dict[str, np.ndarray]:
+def _item_seed(seed: int, index: int) -> int:
+    return int(np.random.SeedSequence([seed % 2**64, index]).generate_state(1)[0])
+
+
+def _sample_item(
+    item: Any, shots: int, backend_name: str, seed: int
+) -> tuple[dict[str, np.ndarray], ItemSimulation]:
+    """The item's samplex outputs (but `parameter_values`) and its circuit bound to every parameter set."""
     circuit: QuantumCircuit = item.circuit
     shape = tuple(item.shape)
     size = math.prod(shape)
@@ -190,7 +223,20 @@ def _run_item(item: Any, shots: int, backend_name: str, seed: int) -> dict[str, 
     else:
         values = np.asarray(item.circuit_arguments, dtype=float)
     bindings = np.broadcast_to(values, (*shape, circuit.num_parameters)).reshape(size, circuit.num_parameters)
-    bits = run_components(circuit, bindings, shots, backend_name, seed)
+    return outputs, prepare_components(circuit, bindings, shots, backend_name)
+
+
+def _finish_item(
+    item: Any,
+    outputs: dict[str, np.ndarray],
+    simulation: ItemSimulation,
+    seed: int,
+    budget_seconds: float,
+    where: str,
+) -> dict[str, np.ndarray]:
+    circuit: QuantumCircuit = item.circuit
+    shape, shots = tuple(item.shape), simulation.shots
+    bits = run_components(simulation, seed, budget_seconds, where)
     for creg in circuit.cregs:
         columns = [circuit.find_bit(clbit).index for clbit in creg]
         outputs[creg.name] = bits[:, :, columns].reshape(*shape, shots, len(columns))
@@ -221,7 +267,9 @@ def _broadcast_sample(
     return output
 
 
-def _result_text(model: Any, items: list[dict[str, np.ndarray]], spans: list[dict[str, Any]]) -> str:
+def _result_text(
+    model: Any, items: list[dict[str, np.ndarray]], spans: list[dict[str, Any]], simulation: dict[str, Any]
+) -> str:
     version = model.schema_version
     module = schema_module("executor", version)
     result_model = module.QuantumProgramResultModel
@@ -249,8 +297,12 @@ def _result_text(model: Any, items: list[dict[str, np.ndarray]], spans: list[dic
         body["passthrough_data"] = getattr(program_model, "passthrough_data", None)
     if "semantic_role" in fields:
         body["semantic_role"] = getattr(program_model, "semantic_role", None)
-    text: str = result_model.model_validate(body).model_dump_json()
-    return text
+    # The schema keeps no other key in `metadata` (the client drops it): fakeqpu's own goes in after
+    # validation, so the raw results say how the job was simulated.
+    dumped = json.loads(result_model.model_validate(body).model_dump_json())
+    if isinstance(dumped.get("metadata"), dict):
+        dumped["metadata"][plan.METADATA_KEY] = simulation
+    return json.dumps(dumped, separators=(",", ":"))
 
 
 def _results_tensor(module: Any) -> Any:

@@ -31,6 +31,7 @@ from fakeqpu.execution.errors import NOT_ISA, VALIDATION, ExecutionError
 from fakeqpu.execution.estimate import estimated_seconds, num_executions
 from fakeqpu.execution.prepared import PreparedJob
 from fakeqpu.execution.programs.common import Refused, backend, schema_model, schema_module
+from fakeqpu.execution.simulation import plan
 from fakeqpu.execution.simulation.lindblad import LindbladModel, layer_model, readout_model
 
 PAULI_BASES = 9
@@ -126,6 +127,20 @@ class _V3Job(_Job):
                     "metadata": metadata,
                 }
             )
+        # Nothing is simulated, whatever the boxes' width: the job is bounded by its generators.
+        plan.report(
+            plan.MethodReport(
+                method="closed_form_lindblad",
+                exact=True,
+                qubits=max((len(model.qubits) for model in self.models), default=0),
+                predicted_seconds=0.0,
+                where="instructions",
+                details={
+                    "boxes": len(self.models),
+                    "generators": sum(len(model.generators) for model in self.models),
+                },
+            )
+        )
         text: str = module.NoiseLearnerV3ResultsModel(
             schema_version=self.version, data=data
         ).model_dump_json()

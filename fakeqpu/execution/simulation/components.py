@@ -6,23 +6,35 @@ classical bit are independent under the backend's noise model (its errors are lo
 qubits a gate acts on, and readout errors to one qubit), so each connected component is sampled
 on its own. A single-qubit component is computed exactly (its density matrix under the same gate
 and readout errors `NoiseModel.from_backend` builds) and sampled with numpy, with no Aer run;
-wider components go through `simulate.sample`, as the legacy primitives do.
+wider components get the method of `randomized.py` that fits the job's budget: Aer's exact
+density matrix per parameter set, as the legacy primitives, or all parameter sets together as
+Pauli trajectories.
 """
 
 from __future__ import annotations
 
-import functools
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from qiskit.circuit import ControlFlowOp, Parameter, ParameterExpression, QuantumCircuit
+from qiskit.circuit import ControlFlowOp, Parameter, QuantumCircuit
 
-from fakeqpu.execution.errors import INCOMPATIBLE, ExecutionError
-from fakeqpu.execution.simulation import noise
+from fakeqpu.execution.simulation import noise, plan
 from fakeqpu.execution.simulation.cutting import cut, physical_operations
+from fakeqpu.execution.simulation.gate_matrices import gate_matrices
+from fakeqpu.execution.simulation.randomized import (
+    AER,
+    DENSITY_MATRIX,
+    PAULI_TRAJECTORIES,
+    STATEVECTOR,
+    Choice,
+    WideComponent,
+)
 from fakeqpu.execution.simulation.simulate import Experiment, sample
+
+SINGLE_QUBIT_EXACT = "single_qubit_exact"
 
 _PASSIVE = frozenset({"barrier", "delay"})
 
@@ -100,40 +112,116 @@ def split(circuit: QuantumCircuit) -> list[Component]:
     ]
 
 
-def run_components(
-    circuit: QuantumCircuit,
-    bindings: NDArray[np.float64],
-    shots: int,
-    backend_name: str,
-    seed: int,
-) -> NDArray[np.bool_]:
-    """Bits of every clbit of `circuit`: bool (N, shots, num_clbits), N = len(bindings)."""
+@dataclass
+class ItemSimulation:
+    """One template bound to N parameter sets, split into components, before any is simulated."""
+
+    circuit: QuantumCircuit
+    bindings: NDArray[np.float64]
+    shots: int
+    backend_name: str
+    single: list[tuple[Component, NDArray[np.float64]]]
+    """One-qubit components, with P(read 1) per parameter set."""
+    wide: list[tuple[Component, WideComponent]]
+
+    @property
+    def exact_seconds(self) -> float:
+        """Predicted seconds of the exact methods (the one-qubit components cost next to nothing)."""
+        return sum(wide.exact_seconds for _, wide in self.wide)
+
+
+def prepare_components(
+    circuit: QuantumCircuit, bindings: NDArray[np.float64], shots: int, backend_name: str
+) -> ItemSimulation:
     num_sets = len(bindings)
-    out = np.zeros((num_sets, shots, circuit.num_clbits), dtype=bool)
-    components = [c for c in split(circuit) if c.clbits]
-    rng = np.random.default_rng(np.random.SeedSequence([seed % 2**64, 1]))
-    experiments: list[Experiment] = []
-    wide: list[Component] = []
-    for component in components:
-        values = bindings[:, list(component.columns)]
+    single: list[tuple[Component, NDArray[np.float64]]] = []
+    wide: list[tuple[Component, WideComponent]] = []
+    for component in (c for c in split(circuit) if c.clbits):
+        values = bindings[:, list(component.columns)].reshape(num_sets, len(component.columns))
         probabilities = single_qubit_probabilities(component, values, backend_name)
         if probabilities is not None:
-            out[:, :, component.clbits[0]] = rng.random((num_sets, shots)) < probabilities[:, None]
+            single.append((component, probabilities))
             continue
         operations = physical_operations(component.circuit, component.qubits)
+        wide.append(
+            (
+                component,
+                WideComponent.build(
+                    component.circuit, component.qubits, operations, values, shots, backend_name
+                ),
+            )
+        )
+    return ItemSimulation(circuit, bindings, shots, backend_name, single, wide)
+
+
+def run_components(
+    item: ItemSimulation, seed: int, budget_seconds: float | None = None, where: str = ""
+) -> NDArray[np.bool_]:
+    """Bits of every clbit of the item's circuit: bool (N, shots, num_clbits), N = len(bindings).
+
+    Each multi-qubit component gets the share of `budget_seconds` (default: the job's whole budget)
+    its exact simulation is predicted to take; what ran is reported to `plan` as one report.
+    """
+    started = time.perf_counter()
+    budget = plan.policy().budget_seconds if budget_seconds is None else budget_seconds
+    num_sets, shots = len(item.bindings), item.shots
+    out = np.zeros((num_sets, shots, item.circuit.num_clbits), dtype=bool)
+    rng = np.random.default_rng(np.random.SeedSequence([seed % 2**64, 1]))
+    for component, probabilities in item.single:
+        out[:, :, component.clbits[0]] = rng.random((num_sets, shots)) < probabilities[:, None]
+    weights = [max(wide.exact_seconds, 1e-6) for _, wide in item.wide]
+    choices = [
+        wide.choose(budget * weight / sum(weights), where)
+        for (_, wide), weight in zip(item.wide, weights, strict=True)
+    ]
+    experiments: list[Experiment] = []
+    on_aer: list[Component] = []
+    for index, ((component, wide), choice) in enumerate(zip(item.wide, choices, strict=True)):
+        if choice.trajectories:
+            component_seed = int(np.random.SeedSequence([seed % 2**64, 3, index]).generate_state(1)[0])
+            out[:, :, list(component.clbits)] = wide.run_trajectories(choice, component_seed)
+            continue
         experiments.append(
             Experiment(
                 circuit=component.circuit,
-                bindings=values.reshape(num_sets, len(component.columns)),
-                simulator=noise.simulator(backend_name, component.qubits, operations),
-                noise_key=(component.qubits, operations),
+                bindings=wide.values,
+                simulator=wide.aer_simulator(),
+                noise_key=(component.qubits, wide.operations),
                 shots=shots,
             )
         )
-        wide.append(component)
-    for component, bits in zip(wide, sample(experiments, seed), strict=True):
+        on_aer.append(component)
+    for component, bits in zip(on_aer, sample(experiments, seed), strict=True):
         out[:, :, list(component.clbits)] = bits
+    plan.report(_report(item, choices, where, time.perf_counter() - started))
     return out
+
+
+def _report(item: ItemSimulation, choices: list[Choice], where: str, seconds: float) -> plan.MethodReport:
+    methods = [SINGLE_QUBIT_EXACT] * len(item.single) + [choice.method for choice in choices]
+    order = [SINGLE_QUBIT_EXACT, STATEVECTOR, DENSITY_MATRIX, AER, PAULI_TRAJECTORIES]
+    method = max(methods, key=order.index) if methods else SINGLE_QUBIT_EXACT
+    details: dict[str, float | int | str] = {
+        "parameter_sets": len(item.bindings),
+        "shots": item.shots,
+        "components": len(methods),
+        "methods": ", ".join(f"{name}×{methods.count(name)}" for name in order if name in methods),
+    }
+    sampled = [choice.trajectories for choice in choices if choice.method == PAULI_TRAJECTORIES]
+    if sampled:
+        details["trajectories"] = min(sampled)
+        details["noise"] = "Pauli-twirled gate errors, exact readout"
+    widths = [len(component.qubits) for component, _ in item.single]
+    widths += [len(component.qubits) for component, _ in item.wide]
+    return plan.MethodReport(
+        method=method,
+        exact=all(choice.exact for choice in choices),
+        qubits=max(widths, default=0),
+        predicted_seconds=sum(choice.predicted_seconds for choice in choices),
+        seconds=seconds,
+        where=where,
+        details=details,
+    )
 
 
 def single_qubit_probabilities(
@@ -177,45 +265,7 @@ def _unitaries(operation: Any, values: NDArray[np.float64], column: dict[Paramet
     """The gate's matrix, (2, 2) when fixed or (N, 2, 2) over the parameter sets; None if not a gate."""
     if isinstance(operation, ControlFlowOp) or operation.num_qubits != 1:
         return None
-    params = operation.params
-    if not any(isinstance(p, ParameterExpression) for p in params):
-        return _matrix(operation.base_class, operation.name, tuple(float(p) for p in params), operation)
-    numeric = np.empty((len(values), len(params)))
-    for i, param in enumerate(params):
-        numeric[:, i] = _evaluate(param, values, column)
-    unique, inverse = np.unique(numeric, axis=0, return_inverse=True)
-    matrices = np.stack(
-        [_matrix(operation.base_class, operation.name, tuple(row), operation) for row in unique.tolist()]
-    )
-    return matrices[inverse.reshape(-1)]
-
-
-def _evaluate(param: Any, values: NDArray[np.float64], column: dict[Parameter, int]) -> NDArray[np.float64]:
-    if not isinstance(param, ParameterExpression):
-        return np.full(len(values), float(param))
-    if isinstance(param, Parameter):
-        return values[:, column[param]]
-    out = np.empty(len(values))
-    for row in range(len(values)):
-        bound = param.bind({p: float(values[row, column[p]]) for p in param.parameters})
-        out[row] = float(bound)
-    return out
-
-
-@functools.lru_cache(maxsize=4096)
-def _matrix_cached(base_class: type, params: tuple[float, ...]) -> NDArray[np.complex128]:
-    matrix: NDArray[np.complex128] = np.asarray(base_class(*params).to_matrix(), dtype=complex)
-    return matrix
-
-
-def _matrix(base_class: type, name: str, params: tuple[float, ...], operation: Any) -> NDArray[np.complex128]:
-    try:
-        return _matrix_cached(base_class, params)
-    except Exception:
-        try:
-            return np.asarray(operation.to_matrix(), dtype=complex)
-        except Exception as exc:
-            raise ExecutionError(INCOMPATIBLE, f"fakeqpu cannot simulate the gate {name}: {exc}") from None
+    return gate_matrices(operation, values, column)
 
 
 def _needs_whole(circuit: QuantumCircuit) -> bool:
