@@ -171,7 +171,7 @@ def test_exact_mode_fails_the_job_naming_the_method_it_would_need():
 def test_schedule_evolves_any_one_and_two_qubit_gates_as_the_statevector():
     """Non-diagonal and parameterized two-qubit gates, fused single-qubit runs: noiseless trajectories
     give the statevector itself (up to a global phase)."""
-    from fakeqpu.execution.simulation import trajectories
+    from fakeqpu.execution.simulation import batched_trajectories as trajectories
     from fakeqpu.execution.simulation.trajectory_noise import ComponentNoise
 
     theta = ParameterVector("t", 4)
@@ -200,7 +200,7 @@ def test_schedule_evolves_any_one_and_two_qubit_gates_as_the_statevector():
 
 
 def test_dynamic_circuits_and_unknown_gates_are_left_to_aer():
-    from fakeqpu.execution.simulation import trajectories
+    from fakeqpu.execution.simulation import batched_trajectories as trajectories
     from fakeqpu.execution.simulation.trajectory_noise import ComponentNoise
 
     circuit = QuantumCircuit(2, 2)

@@ -9,11 +9,11 @@ job always gets the same method and the same counts:
 2. `statevector`: no gate has an error, so one statevector per parameter set (all together),
    readout errors per shot; exact.
 3. `pauli_trajectories`: all parameter sets together, as many Pauli trajectories each as fit
-   (`trajectories.py`); the Pauli-twirled device noise, readout exact.
+   (`batched_trajectories.py`); the Pauli-twirled device noise, readout exact.
 
 The trajectory schedule is compiled only when Aer's exact method does not fit. Circuits it cannot
 express (mid-circuit measurement, reset, control flow, gates on three qubits or more, wider than
-`trajectories.MAX_QUBITS`) run on Aer whatever it costs.
+`batched_trajectories.MAX_QUBITS`) run on Aer whatever it costs.
 With `simulation="exact"`, a component whose exact method does not fit fails the job.
 """
 
@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 from qiskit.circuit import QuantumCircuit
 
-from fakeqpu.execution.simulation import noise, plan, trajectories
+from fakeqpu.execution.simulation import batched_trajectories, noise, plan
 from fakeqpu.execution.simulation.cutting import Operation
 from fakeqpu.execution.simulation.trajectory_noise import component_noise
 
@@ -83,12 +83,12 @@ class WideComponent:
         )
 
     @functools.cached_property
-    def schedule(self) -> trajectories.Schedule | None:
+    def schedule(self) -> batched_trajectories.Schedule | None:
         """The trajectory schedule, compiled only when Aer's exact method does not fit."""
-        if len(self.qubits) > trajectories.MAX_QUBITS:
+        if len(self.qubits) > batched_trajectories.MAX_QUBITS:
             return None
         noise_of = component_noise(self.backend_name, self.qubits, self.operations)
-        return trajectories.compile_schedule(self.circuit, noise_of)
+        return batched_trajectories.compile_schedule(self.circuit, noise_of)
 
     @property
     def exact_seconds(self) -> float:
@@ -108,18 +108,18 @@ class WideComponent:
             return Choice(STATEVECTOR, True, self._trajectory_seconds(1), 1)
         if plan.policy().exact_only:
             raise plan.not_exact(PAULI_TRAJECTORIES, self.aer_seconds, where)
-        count = trajectories.max_trajectories(schedule, len(self.values), self.shots, budget_seconds)
+        count = batched_trajectories.max_trajectories(schedule, len(self.values), self.shots, budget_seconds)
         return Choice(PAULI_TRAJECTORIES, False, self._trajectory_seconds(count), count)
 
     def _trajectory_seconds(self, count: int) -> float:
         assert self.schedule is not None
-        return trajectories.predicted_seconds(self.schedule, len(self.values), count, self.shots)
+        return batched_trajectories.predicted_seconds(self.schedule, len(self.values), count, self.shots)
 
     def run_trajectories(self, choice: Choice, seed: int) -> NDArray[np.bool_]:
         assert self.schedule is not None
         noise_of = component_noise(self.backend_name, self.qubits, self.operations)
         rng = np.random.default_rng(np.random.SeedSequence([seed % 2**64, 2]))
-        return trajectories.simulate(
+        return batched_trajectories.simulate(
             self.schedule, self.circuit, self.values, self.shots, choice.trajectories, noise_of.read_one, rng
         )
 
