@@ -24,6 +24,7 @@ from fakeqpu.execution.errors import (
     ExecutionError,
 )
 from fakeqpu.execution.options import JobOptions
+from fakeqpu.execution.qasm import pub_circuit
 
 _PAULI_LETTERS = frozenset("IXYZ")
 
@@ -49,6 +50,7 @@ def sampler_pubs(pubs: Sequence[Any], options: JobOptions, target: Target) -> tu
     out = []
     for index, raw in enumerate(pubs):
         items = _pub_items(raw, index, max_len=3)
+        items[0] = pub_circuit(items[0], index)
         _check_circuit(items[0], index, target)
         try:
             pub = SamplerPub.coerce(tuple(items), shots=options.sampler_shots)
@@ -63,7 +65,7 @@ def estimator_pubs(pubs: Sequence[Any], options: JobOptions, target: Target) -> 
     out = []
     for index, raw in enumerate(pubs):
         items = _pub_items(raw, index, max_len=4)
-        circuit = items[0]
+        circuit = items[0] = pub_circuit(items[0], index)
         _check_circuit(circuit, index, target)
         if len(items) < 2:
             raise ExecutionError(INCOMPATIBLE, f"PUB {index} has no observables.")
