@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -49,47 +48,44 @@ def with_scheduler_timing(text: str, timings: Sequence[Mapping[str, Any]]) -> st
 
 
 def plain_text(text: str) -> str:
-    """The RuntimeEncoder body of a PrimitiveResult as the plain JSON the REST guides read."""
-    from qiskit_ibm_runtime import RuntimeDecoder
-
-    result = json.loads(text, cls=RuntimeDecoder)
-    body = {"results": [_pub(pub) for pub in result], "metadata": _plain(result.metadata)}
+    """The RuntimeEncoder body of a PrimitiveResult as the plain JSON the REST guides read. Works on the
+    encoded tree, so it reads every client release's encoding; only array and time leaves are decoded."""
+    tree = json.loads(text)
+    value = tree["__value__"]
+    body = {"results": [_plain(pub) for pub in value["pub_results"]], "metadata": _plain(value["metadata"])}
     return json.dumps(body)
 
 
-def _pub(pub: Any) -> dict[str, Any]:
-    return {
-        "data": {name: _field(value) for name, value in pub.data.items()},
-        "metadata": _plain(pub.metadata),
-    }
-
-
-def _field(value: Any) -> Any:
-    if hasattr(value, "num_bits") and hasattr(value, "array"):  # a BitArray: one hex string per shot
-        packed = np.asarray(value.array, dtype=np.uint8)
-        rows = packed.reshape(-1, packed.shape[-1]) if packed.size else packed.reshape(0, 1)
-        samples = np.array([hex(int.from_bytes(row.tobytes(), "big")) for row in rows], dtype=object)
-        return {"samples": samples.reshape(packed.shape[:-1]).tolist(), "num_bits": int(value.num_bits)}
+def _plain(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_plain(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "__type__" not in node or "__value__" not in node:
+        return {key: _plain(item) for key, item in node.items()}
+    kind, value = node["__type__"], node["__value__"]
+    if kind in ("SamplerPubResult", "PubResult"):
+        return {"data": _plain(value["data"]), "metadata": _plain(value.get("metadata", {}))}
+    if kind == "DataBin":
+        return {name: _plain(field) for name, field in value["fields"].items()}
+    if kind == "BitArray":
+        return _samples(_decoded(value["array"]), int(value["num_bits"]))
+    if kind == "ndarray":
+        return np.asarray(_decoded(node)).tolist()
+    if kind == "datetime":
+        return _decoded(node).isoformat()
     return _plain(value)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
-    if all(hasattr(value, name) for name in ("start", "stop", "data_slices")):  # an execution span
-        return {
-            "start": _plain(value.start),
-            "stop": _plain(value.stop),
-            "data_slices": _plain(value.data_slices),
-        }
-    if isinstance(value, Sequence) or hasattr(value, "__iter__"):
-        return [_plain(item) for item in value]
-    return str(value)
+def _decoded(node: Any) -> Any:
+    from qiskit_ibm_runtime import RuntimeDecoder
+
+    return json.loads(json.dumps(node), cls=RuntimeDecoder)
+
+
+def _samples(packed: Any, num_bits: int) -> dict[str, Any]:
+    """One hex string per shot (IBM's `"0x3"`, no padding), in the array's shape."""
+    array = np.asarray(packed, dtype=np.uint8)
+    rows = array.reshape(-1, array.shape[-1]) if array.ndim else array.reshape(0, 1)
+    samples = np.array([hex(int.from_bytes(row.tobytes(), "big")) for row in rows], dtype=object)
+    return {"samples": samples.reshape(array.shape[:-1]).tolist(), "num_bits": num_bits}
