@@ -32,10 +32,19 @@ def result_form(params: Mapping[str, Any]) -> ResultForm:
     if support is not None and not isinstance(support, bool):
         raise ExecutionError(VALIDATION, f"support_qiskit must be a boolean, not {support!r}.")
     options = params.get("options")
-    experimental = options.get("experimental") if isinstance(options, Mapping) else None
-    execution = experimental.get("execution") if isinstance(experimental, Mapping) else None
-    timing = execution.get("scheduler_timing") if isinstance(execution, Mapping) else None
-    return ResultForm(qiskit=support is True, scheduler_timing=timing is True)
+    options = options if isinstance(options, Mapping) else {}
+    # The client merges `experimental.execution` into `options.execution`; REST users may send either.
+    timing = _flag(options, "execution") or _flag(_section(options, "experimental"), "execution")
+    return ResultForm(qiskit=support is True, scheduler_timing=timing)
+
+
+def _section(options: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = options.get(name)
+    return value if isinstance(value, Mapping) else {}
+
+
+def _flag(options: Mapping[str, Any], section: str) -> bool:
+    return _section(options, section).get("scheduler_timing") is True
 
 
 def with_scheduler_timing(text: str, timings: Sequence[Mapping[str, Any]]) -> str:
