@@ -24,7 +24,7 @@ from fakeqpu.execution.errors import (
     ExecutionError,
 )
 from fakeqpu.execution.options import JobOptions
-from fakeqpu.execution.qasm import pub_circuit
+from fakeqpu.execution.qasm import check_qasm_size, pub_circuit
 
 _PAULI_LETTERS = frozenset("IXYZ")
 
@@ -47,6 +47,7 @@ def raw_pubs(params: Any) -> Sequence[Any]:
 def sampler_pubs(pubs: Sequence[Any], options: JobOptions, target: Target) -> tuple[Any, ...]:
     if options.meas_type != "classified":
         raise ExecutionError(INCOMPATIBLE, f"fakeqpu does not simulate meas_type={options.meas_type!r}.")
+    check_qasm_size(pubs)
     out = []
     for index, raw in enumerate(pubs):
         items = _pub_items(raw, index, max_len=3)
@@ -62,6 +63,7 @@ def sampler_pubs(pubs: Sequence[Any], options: JobOptions, target: Target) -> tu
 
 
 def estimator_pubs(pubs: Sequence[Any], options: JobOptions, target: Target) -> tuple[EstimatorTask, ...]:
+    check_qasm_size(pubs)
     out = []
     for index, raw in enumerate(pubs):
         items = _pub_items(raw, index, max_len=4)

@@ -6,11 +6,28 @@ from typing import Any
 
 from qiskit.circuit import QuantumCircuit
 
-from fakeqpu.execution.errors import QASM_LOAD, ExecutionError
+from fakeqpu.execution.errors import QASM_LOAD, SYSTEM_LIMITS, ExecutionError
 from fakeqpu.memo import Bounded
+
+# The importer (openqasm3's ANTLR parser) reads about 2,000 lines a second: this bounds a job's parsing to
+# seconds. fakeqpu's own limit (docs/fidelity.md, "REST API"); QPY circuits have none.
+MAX_QASM_CHARACTERS = 250_000
 
 # The same text is resubmitted by a suite's loop; loading is most of a small REST job's own cost.
 _LOADED: Bounded[QuantumCircuit] = Bounded(32)
+
+
+def check_qasm_size(pubs: Any) -> None:
+    """Fail a job whose OpenQASM 3 texts are more than fakeqpu parses (1520, a system limit)."""
+    total = sum(
+        len(pub[0]) for pub in pubs if isinstance(pub, list | tuple) and pub and isinstance(pub[0], str)
+    )
+    if total > MAX_QASM_CHARACTERS:
+        raise ExecutionError(
+            SYSTEM_LIMITS,
+            f"The job's OpenQASM 3 circuits have {total} characters, more than the {MAX_QASM_CHARACTERS} "
+            "fakeqpu parses; send large circuits as QPY (what qiskit-ibm-runtime sends).",
+        )
 
 
 def pub_circuit(item: Any, index: int) -> Any:

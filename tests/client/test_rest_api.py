@@ -180,3 +180,13 @@ def test_a_non_finite_coefficient_is_refused_at_submission(headers, token):
     assert response.status_code == 400
     (error,) = response.json()["errors"]
     assert error["code"] == 1208 and "not valid JSON" in error["message"]
+
+
+def test_more_openqasm_than_fakeqpu_parses_fails_with_1520_before_parsing(headers):
+    from fakeqpu.execution.qasm import MAX_QASM_CHARACTERS
+
+    half = MEASURED + "//" + "x" * (MAX_QASM_CHARACTERS // 2) + "\n"  # two of them: over the job's budget
+    state, _ = run(headers, "sampler", {"pubs": [[half], [half]]})
+
+    assert state["status"] == "Failed" and state["reason_code"] == 1520, state
+    assert "QPY" in state["reason"]
