@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_server.py
 	$(PY) benchmarks/bench_toolkit.py
 	$(PY) benchmarks/bench_xdist.py
+	$(PY) benchmarks/bench_rest.py
 
 clean:
 	rm -rf $(VENV) .matrix build *.egg-info

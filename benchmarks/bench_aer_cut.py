@@ -32,7 +32,12 @@ def main(backend_name: str = "ibm_torino", shots: int = 1000) -> None:
     device = get_backend_data(backend_name).fake_backend()
     # Transpiled against a separate instance, so that fakeqpu's first call loads its own calibration.
     circuit = bell(type(device)())
-    payload = {"pubs": [SamplerPub.coerce((circuit, None, shots))], "options": {}, "version": 2}
+    payload = {
+        "pubs": [SamplerPub.coerce((circuit, None, shots))],
+        "options": {},
+        "version": 2,
+        "support_qiskit": True,
+    }
     params = json.loads(json.dumps(payload, cls=RuntimeEncoder), cls=RuntimeDecoder)
     now = datetime.now(UTC)
 

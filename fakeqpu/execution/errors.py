@@ -9,6 +9,7 @@ FRACTIONAL_OPTIONS = 1519
 SYSTEM_LIMITS = 1520
 INCOMPATIBLE = 1521
 DYNAMIC_ESTIMATOR = 1522
+QASM_LOAD = 1603
 
 _SOLUTIONS: dict[int, str] = {
     VALIDATION: "Check the Job, it is not valid to run on this backend.",
@@ -18,6 +19,7 @@ _SOLUTIONS: dict[int, str] = {
     SYSTEM_LIMITS: "Reduce the size of the job so that it fits the system limits.",
     INCOMPATIBLE: "Check that the circuits, options and PUBs are well formed and compatible.",
     DYNAMIC_ESTIMATOR: "Use the Sampler for circuits with dynamic instructions.",
+    QASM_LOAD: "Check that the circuit is valid OpenQASM 3 that uses only the gates of stdgates.inc.",
 }
 
 

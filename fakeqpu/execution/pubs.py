@@ -26,6 +26,7 @@ from fakeqpu.execution.errors import (
     ExecutionError,
 )
 from fakeqpu.execution.options import JobOptions
+from fakeqpu.execution.qasm import check_qasm_size, pub_circuit
 
 _PAULI_LETTERS = frozenset("IXYZ")
 _FRACTIONAL_GATES = frozenset({"rx", "rzz"})
@@ -50,9 +51,11 @@ def raw_pubs(params: Any) -> Sequence[Any]:
 def sampler_pubs(pubs: Sequence[Any], options: JobOptions, target: Target) -> tuple[Any, ...]:
     if options.meas_type != "classified":
         raise ExecutionError(INCOMPATIBLE, f"fakeqpu does not simulate meas_type={options.meas_type!r}.")
+    check_qasm_size(pubs)
     out = []
     for index, raw in enumerate(pubs):
         items = _pub_items(raw, index, max_len=3)
+        items[0] = pub_circuit(items[0], index)
         _check_circuit(items[0], index, target)
         try:
             pub = SamplerPub.coerce(tuple(items), shots=options.sampler_shots)
@@ -65,10 +68,11 @@ def sampler_pubs(pubs: Sequence[Any], options: JobOptions, target: Target) -> tu
 
 
 def estimator_pubs(pubs: Sequence[Any], options: JobOptions, target: Target) -> tuple[EstimatorTask, ...]:
+    check_qasm_size(pubs)
     out = []
     for index, raw in enumerate(pubs):
         items = _pub_items(raw, index, max_len=4)
-        circuit = items[0]
+        circuit = items[0] = pub_circuit(items[0], index)
         _check_circuit(circuit, index, target)
         if len(items) < 2:
             raise ExecutionError(INCOMPATIBLE, f"PUB {index} has no observables.")

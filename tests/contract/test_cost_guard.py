@@ -141,3 +141,31 @@ def test_barriers_and_delays_act_on_no_qubit():
     circuit.x(2)
     circuit.measure(2, 0)
     assert active_qubits(circuit) == {2}
+
+
+QASM_BELL = """OPENQASM 3.0;
+include "stdgates.inc";
+bit[2] c;
+h $0;
+cx $0, $1;
+c[0] = measure $0;
+c[1] = measure $1;
+"""
+
+
+def test_openqasm_pubs_of_the_rest_guides_are_read_like_circuits():
+    assert vet_job(job("sampler", [[QASM_BELL, None, 100]]), LIMITS).problems == ()
+    problems = vet_job(job("sampler", [[QASM_BELL]]), LIMITS).problems  # the server's default shots
+    assert "PUB 0 asks for 4096 shots" in " ".join(problems)
+    wide = QASM_BELL.replace("h $0;", "h $0;\nh $1;\nh $2;\nh $3;\nh $4;\nh $5;")
+    assert "acts on 6 qubits" in " ".join(vet_job(job("sampler", [[wide, None, 10]]), LIMITS).problems)
+    estimate = vet_job(job("estimator", [[QASM_BELL, {"ZZ": 1.0}, None, 0.05]]), LIMITS).problems
+    assert "PUB 0 asks for 400 shots" in " ".join(estimate)
+
+
+def test_openqasm_ibm_cannot_load_passes_and_overlong_text_is_refused_unread():
+    assert vet_job(job("sampler", [["OPENQASM 3.0;\nnot_a_gate $0;\n", None, 10]]), LIMITS).problems == ()
+    long = QASM_BELL + "// padding\n" * 2000
+    assert "characters of OpenQASM 3" in " ".join(
+        vet_job(job("sampler", [[long, None, 10]]), LIMITS).problems
+    )

@@ -64,7 +64,7 @@ def test_circuit_wider_than_the_backend_is_1520(raw_params):
 
 @pytest.mark.parametrize(
     "pub",
-    [["not a circuit", np.array([]), 10], [], [None], "garbage", 42],
+    [[{"not": "a circuit"}, np.array([]), 10], [], [None], "garbage", 42],  # text is OpenQASM 3: 1603
 )
 def test_malformed_pubs_are_1521(raw_params, pub):
     assert _fails("sampler", raw_params(pub)).code == 1521

@@ -14,6 +14,7 @@ from fakeqpu.execution.estimate import estimated_seconds, num_executions
 from fakeqpu.execution.options import JobOptions, parse_options
 from fakeqpu.execution.prepared import PreparedJob
 from fakeqpu.execution.pubs import raw_pubs
+from fakeqpu.execution.result_forms import ResultForm, plain_text, result_form, with_scheduler_timing
 from fakeqpu.execution.simulation import noise
 
 BACKEND_NOT_FOUND = 1007
@@ -43,6 +44,7 @@ def pub_job(
     if not isinstance(params, dict):
         raise ExecutionError(VALIDATION, "params must be an object.")
     options = parse_options(params)
+    form = result_form(params)
     pubs = read_pubs(raw_pubs(params), options, target)
     runs = [run_of(pub) for pub in pubs]
     seconds = estimated_seconds(
@@ -52,7 +54,19 @@ def pub_job(
         data.configuration,
     )
     executions = num_executions((shots, sets) for _, shots, sets in runs)
-    return PreparedJob(program_id, backend_name, executions, seconds, pubs, options)
+    return PreparedJob(program_id, backend_name, executions, seconds, pubs, options, payload=form)
+
+
+def finish_body(prepared: PreparedJob, text: str, circuits: Sequence[QuantumCircuit] = ()) -> str:
+    """A Sampler/Estimator body in the form its params asked for (`ResultForm`): with the circuit timing
+    of `circuits` (one per PUB) when asked, plain JSON without `support_qiskit`."""
+    form = prepared.payload if isinstance(prepared.payload, ResultForm) else ResultForm()
+    if form.scheduler_timing and circuits:
+        from fakeqpu.execution.timing import scheduler_timing
+
+        target = noise.backend_target(prepared.backend_name)
+        text = with_scheduler_timing(text, [scheduler_timing(circuit, target) for circuit in circuits])
+    return text if form.qiskit else plain_text(text)
 
 
 def pubs_problem(params: Any) -> str | None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from fakeqpu.execution.encoding import estimator_result_text
 from fakeqpu.execution.prepared import PreparedJob
-from fakeqpu.execution.programs.common import Run, pub_job, pubs_problem
+from fakeqpu.execution.programs.common import Run, finish_body, pub_job, pubs_problem
 from fakeqpu.execution.pubs import estimator_pubs
 from fakeqpu.execution.simulation.estimator import run_estimator
 
@@ -26,7 +26,7 @@ class EstimatorProgram:
         elif options.seed_estimator is not None:
             seed = options.seed_estimator
         estimated = run_estimator(prepared.pubs, options, prepared.backend_name, seed)
-        return estimator_result_text(estimated, options)
+        return finish_body(prepared, estimator_result_text(estimated, options))
 
 
 def _run_of(task: Any) -> Run:

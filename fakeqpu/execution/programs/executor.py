@@ -119,7 +119,8 @@ class ExecutorProgram:
             plan.report(entry)
         metadata = {"simulation": [entry.as_json() for entry in reports]}
         shapes = [tuple(item.shape) for item in program.items]
-        return _result_text(model, results, chunk_spans(shapes, start, stop), metadata)
+        item_metadata = _item_metadata(model, program, prepared.backend_name)
+        return _result_text(model, results, chunk_spans(shapes, start, stop), item_metadata, metadata)
 
     def _model(self, params_wire: Any) -> Any:
         with self._lock:
@@ -267,8 +268,22 @@ def _broadcast_sample(
     return output
 
 
+def _item_metadata(model: Any, program: Any, backend_name: str) -> list[dict[str, Any]]:
+    """Per item: its circuit timing when `options.scheduler_timing` asks for it (docs/fidelity.md)."""
+    if not getattr(getattr(model, "options", None), "scheduler_timing", False):
+        return [{} for _ in program.items]
+    from fakeqpu.execution.timing import scheduler_timing
+
+    _, target = backend(backend_name)
+    return [{"scheduler_timing": scheduler_timing(item.circuit, target)} for item in program.items]
+
+
 def _result_text(
-    model: Any, items: list[dict[str, np.ndarray]], spans: list[dict[str, Any]], simulation: dict[str, Any]
+    model: Any,
+    items: list[dict[str, np.ndarray]],
+    spans: list[dict[str, Any]],
+    metadata: list[dict[str, Any]],
+    simulation: dict[str, Any],
 ) -> str:
     version = model.schema_version
     module = schema_module("executor", version)
@@ -278,8 +293,8 @@ def _result_text(
     body: dict[str, Any] = {
         "schema_version": version,
         "data": [
-            {"results": {name: tensor.from_numpy(value) for name, value in item.items()}, "metadata": {}}
-            for item in items
+            {"results": {name: tensor.from_numpy(value) for name, value in item.items()}, "metadata": extra}
+            for item, extra in zip(items, metadata, strict=True)
         ],
         "metadata": {
             "chunk_timing": [

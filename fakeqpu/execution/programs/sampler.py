@@ -7,7 +7,7 @@ from typing import Any
 
 from fakeqpu.execution.encoding import sampler_result_text
 from fakeqpu.execution.prepared import PreparedJob
-from fakeqpu.execution.programs.common import Run, pub_job, pubs_problem
+from fakeqpu.execution.programs.common import Run, finish_body, pub_job, pubs_problem
 from fakeqpu.execution.pubs import sampler_pubs
 from fakeqpu.execution.simulation.sampler import run_sampler
 
@@ -23,7 +23,8 @@ class SamplerProgram:
         options = prepared.options
         if options.seed_simulator is not None:
             seed = options.seed_simulator
-        return sampler_result_text(run_sampler(prepared.pubs, prepared.backend_name, seed), start, stop)
+        text = sampler_result_text(run_sampler(prepared.pubs, prepared.backend_name, seed), start, stop)
+        return finish_body(prepared, text, [pub.circuit for pub in prepared.pubs])
 
 
 def _run_of(pub: Any) -> Run:
