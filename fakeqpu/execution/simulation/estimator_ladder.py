@@ -1,0 +1,294 @@
+"""Which method computes each Pauli term of an Estimator pub, most faithful first, within a time share.
+
+1. The whole (cut) circuit, each qubit-wise commuting basis measured shot by shot under the device's
+   noise (`simulate.sample`): what the Estimator always did, and still does for narrow circuits.
+2. The same measurement on the backward light cone of each basis (`light_cone.py`): exact too,
+   since gates and gate errors outside the cone cancel.
+3. The light cone of each Pauli term on its own, measured where that fits its share of the time.
+4. Pauli propagation of the terms left (`pauli_propagation.py`): the device's gate errors as Pauli
+   channels, readout error, and a truncation sized to the time left (reported).
+
+Choices depend only on predicted costs, never on the wall clock, so a job's result depends on its
+seed alone. The cost constants were fitted on a 2-core machine (benchmarks/bench_estimator_ladder.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+from qiskit.circuit import QuantumCircuit
+from qiskit.quantum_info import Pauli
+
+from fakeqpu.execution.simulation import pauli_propagation as pp
+from fakeqpu.execution.simulation import plan
+from fakeqpu.execution.simulation.light_cone import Ops, cone, light_cone, operations_of
+from fakeqpu.execution.simulation.simulate import _looks_clifford
+
+PauliKey = tuple[tuple[int, str], ...]
+
+_STATEVECTOR_MAX_QUBITS = 20
+_DENSITY_MATRIX_MAX_QUBITS = 10
+_FULL_PROGRAM_FRACTION = 0.75
+"""A term whose light cone covers this much of the circuit propagates through the whole circuit's
+program (compiled once per parameter set) rather than its own."""
+
+# Predicted wall seconds (fitted, see module docstring).
+_SETUP_SECONDS = 0.02
+_DENSITY_SECONDS = 2e-9  # per instruction and density-matrix entry
+_SHOT_SECONDS = 3e-9  # per shot, instruction and amplitude
+_STABILIZER_SECONDS = 1e-9  # per shot, instruction and qubit
+_MPS_SECONDS = 2e-7  # per shot, instruction and qubit: a guess for low entanglement; past it, MPS is slow
+_PROPAGATION_SECONDS = 4e-8  # per kept Pauli string and propagated rotation or channel
+_COMPILE_SECONDS = 3e-5  # per instruction turned into rotations and channels
+_ROTATIONS_PER_INSTRUCTION = 2.5
+_MIN_TERMS = 64
+_MAX_TERMS = 100_000
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One measured experiment: a compact circuit, the physical qubit of each of its qubits, the basis."""
+
+    circuit: QuantumCircuit
+    qubits: tuple[int, ...]
+    basis: dict[int, str]
+
+
+@dataclass
+class Choice:
+    method: str
+    exact: bool
+    width: int
+    predicted_seconds: float
+    measured_seconds: float
+    """The predicted seconds of the measured part."""
+    measured: list[Measured] = field(default_factory=list)
+    group_of_measured: dict[PauliKey, int] = field(default_factory=dict)
+    propagated: list[PauliKey] = field(default_factory=list)
+    circuit: QuantumCircuit | None = None
+    """The cut circuit (for the propagated terms)."""
+    qubits: tuple[int, ...] = ()
+    parameter_sets: NDArray[np.float64] | None = None
+    max_terms: int = 0
+    light_cone_qubits: int = 0
+
+
+@dataclass
+class Propagation:
+    values: dict[PauliKey, NDArray[np.float64]]
+    """Per propagated term, its noisy expectation value per parameter set (before readout error)."""
+    truncated_one_norm: float = 0.0
+    strings_kept: int = 0
+    light_cone_qubits: int = 0
+
+
+def measure_seconds(circuit: QuantumCircuit, width: int, shots: int) -> float:
+    """Predicted seconds to sample one parameter set of `circuit` with noise, `shots` times."""
+    instructions = len(circuit.data)
+    if width <= _DENSITY_MATRIX_MAX_QUBITS:
+        return _SETUP_SECONDS + instructions * 4.0**width * _DENSITY_SECONDS + shots * 1e-6
+    if width <= _STATEVECTOR_MAX_QUBITS:
+        return _SETUP_SECONDS + shots * instructions * 2.0**width * _SHOT_SECONDS
+    if _looks_clifford(circuit):
+        return _SETUP_SECONDS + shots * instructions * width * _STABILIZER_SECONDS
+    return _SETUP_SECONDS + shots * instructions * width * _MPS_SECONDS
+
+
+def aer_method(circuit: QuantumCircuit, width: int) -> str:
+    if width <= _DENSITY_MATRIX_MAX_QUBITS:
+        return "density_matrix"
+    if width <= _STATEVECTOR_MAX_QUBITS:
+        return "statevector"
+    return "stabilizer" if _looks_clifford(circuit) else "matrix_product_state"
+
+
+def choose(
+    circuit: QuantumCircuit,
+    qubits: tuple[int, ...],
+    supports: Sequence[PauliKey],
+    group_of: dict[PauliKey, int],
+    bases: Sequence[dict[int, str]],
+    shots: int,
+    parameter_sets: NDArray[np.float64],
+    share: float,
+    where: str,
+) -> Choice:
+    """The most faithful way to compute the pub's terms within `share` seconds (see the module doc)."""
+    sets = len(parameter_sets)
+    width = len(qubits)
+    full_cost = sum(measure_seconds(circuit, width, shots) for _ in bases) * sets
+    method = aer_method(circuit, width)
+    if full_cost <= share or not supports:
+        measured = [Measured(circuit, qubits, dict(basis)) for basis in bases]
+        return Choice(method, True, width, full_cost, full_cost, measured, dict(group_of))
+
+    position = {physical: i for i, physical in enumerate(qubits)}
+    ops = operations_of(circuit)
+    by_basis = []
+    for basis in bases:
+        reduced, positions = light_cone(circuit, [position[q] for q in basis], ops)
+        by_basis.append(Measured(reduced, tuple(qubits[i] for i in positions), dict(basis)))
+    basis_cost = sum(measure_seconds(m.circuit, len(m.qubits), shots) for m in by_basis) * sets
+    if basis_cost <= share:
+        widest = max(len(m.qubits) for m in by_basis)
+        return Choice(
+            "light_cone",
+            True,
+            width,
+            basis_cost,
+            basis_cost,
+            by_basis,
+            dict(group_of),
+            light_cone_qubits=widest,
+        )
+
+    return _per_term(
+        circuit, qubits, supports, ops, shots, parameter_sets, share, where, min(full_cost, basis_cost)
+    )
+
+
+def _per_term(
+    circuit: QuantumCircuit,
+    qubits: tuple[int, ...],
+    supports: Sequence[PauliKey],
+    ops: Ops,
+    shots: int,
+    parameter_sets: NDArray[np.float64],
+    share: float,
+    where: str,
+    exact_cost: float,
+) -> Choice:
+    sets = len(parameter_sets)
+    width = len(qubits)
+    position = {physical: i for i, physical in enumerate(qubits)}
+    per_term = share / len(supports)
+    measured: list[Measured] = []
+    group_of: dict[PauliKey, int] = {}
+    propagated: list[PauliKey] = []
+    measured_cost = 0.0
+    cheapest_exact = 0.0
+    widest = 0
+    for pauli in supports:
+        positions = [position[q] for q, _ in pauli]
+        # Past this many qubits only the stabilizer method could measure it in time.
+        reach = cone(ops, positions, stop_above=_STATEVECTOR_MAX_QUBITS)
+        if len(reach) <= _STATEVECTOR_MAX_QUBITS or _looks_clifford(circuit):
+            reduced, kept = light_cone(circuit, positions, ops)
+            cost = measure_seconds(reduced, len(kept), shots) * sets
+            cheapest_exact += cost
+            if cost <= per_term:
+                group_of[pauli] = len(measured)
+                measured.append(Measured(reduced, tuple(qubits[i] for i in kept), dict(pauli)))
+                measured_cost += cost
+                widest = max(widest, len(kept))
+                continue
+        else:
+            cheapest_exact += measure_seconds(circuit, width, shots) * sets
+        propagated.append(pauli)
+    if propagated and plan.policy().exact_only:
+        raise plan.not_exact("pauli_propagation", min(exact_cost, cheapest_exact), where)
+    if not propagated:
+        return Choice(
+            "light_cone",
+            True,
+            width,
+            measured_cost,
+            measured_cost,
+            measured,
+            group_of,
+            light_cone_qubits=widest,
+        )
+    left = max(share - measured_cost, 0.0)
+    instructions = len(circuit.data)
+    compile_cost = _COMPILE_SECONDS * instructions * sets
+    per_run = max(left - compile_cost, 0.0) / (len(propagated) * sets)
+    strings = per_run / (_PROPAGATION_SECONDS * _ROTATIONS_PER_INSTRUCTION * max(instructions, 1))
+    max_terms = int(min(max(strings, _MIN_TERMS), _MAX_TERMS))
+    predicted = (
+        measured_cost
+        + compile_cost
+        + _PROPAGATION_SECONDS
+        * _ROTATIONS_PER_INSTRUCTION
+        * instructions
+        * max_terms
+        * len(propagated)
+        * sets
+    )
+    return Choice(
+        "pauli_propagation",
+        False,
+        width,
+        predicted,
+        measured_cost,
+        measured,
+        group_of,
+        propagated,
+        circuit,
+        qubits,
+        parameter_sets,
+        max_terms,
+        widest,
+    )
+
+
+def propagate_terms(choice: Choice, backend_name: str) -> Propagation:
+    """The noisy value of each propagated term, per parameter set."""
+    out = Propagation({})
+    if not choice.propagated or choice.circuit is None or choice.parameter_sets is None:
+        return out
+    circuit = choice.circuit
+    values = {pauli: np.zeros(len(choice.parameter_sets)) for pauli in choice.propagated}
+    position = {physical: i for i, physical in enumerate(choice.qubits)}
+    for index, point in enumerate(choice.parameter_sets):
+        bound = circuit.assign_parameters(point) if circuit.parameters else circuit
+        ops = operations_of(bound)
+        programs: dict[tuple[int, ...], pp.Program] = {}
+        for pauli in choice.propagated:
+            positions = [position[q] for q, _ in pauli]
+            reach = cone(ops, positions)
+            if len(reach) >= _FULL_PROGRAM_FRACTION * bound.num_qubits:
+                kept = tuple(range(bound.num_qubits))
+                reduced = bound
+            else:
+                reduced, kept = light_cone(bound, positions, ops)
+            program = programs.get(kept)
+            if program is None:
+                program = pp.compile_circuit(reduced, tuple(choice.qubits[i] for i in kept), backend_name)
+                programs[kept] = program
+            result = pp.propagate(program, _pauli(pauli, position, kept), choice.max_terms)
+            values[pauli][index] = result.value
+            out.truncated_one_norm = max(out.truncated_one_norm, result.truncated_one_norm)
+            out.strings_kept = max(out.strings_kept, result.terms)
+            out.light_cone_qubits = max(out.light_cone_qubits, len(reach))
+    out.values = values
+    return out
+
+
+def _pauli(pauli: PauliKey, position: dict[int, int], kept: tuple[int, ...]) -> Pauli:
+    local = {q: i for i, q in enumerate(kept)}
+    letters = ["I"] * len(kept)
+    for physical, letter in pauli:
+        letters[len(kept) - 1 - local[position[physical]]] = letter
+    return Pauli("".join(letters))
+
+
+def method_report(choice: Choice, propagation: Propagation, seconds: float, where: str) -> plan.MethodReport:
+    details: dict[str, float | int | str] = {}
+    if choice.method != "light_cone" and choice.method != "pauli_propagation":
+        return plan.MethodReport(choice.method, True, choice.width, choice.predicted_seconds, seconds, where)
+    details["terms_measured"] = len(choice.group_of_measured)
+    details["light_cone_qubits"] = max(choice.light_cone_qubits, propagation.light_cone_qubits)
+    exact = choice.exact
+    if choice.propagated:
+        details["terms_propagated"] = len(choice.propagated)
+        details["max_pauli_terms"] = choice.max_terms
+        details["pauli_terms_kept"] = propagation.strings_kept
+        details["truncated_pauli_weight"] = propagation.truncated_one_norm
+        details["noise"] = "pauli_twirled_gate_errors+readout"
+        exact = propagation.truncated_one_norm == 0.0
+    return plan.MethodReport(
+        choice.method, exact, choice.width, choice.predicted_seconds, seconds, where, details
+    )

@@ -1,0 +1,224 @@
+"""Expectation values of wide circuits by Pauli propagation (sparse Pauli dynamics), with the device's noise.
+
+Each Pauli term is evolved backwards through the circuit (Heisenberg picture) as a sparse sum of
+Pauli strings, by `pauli_prop` (Qiskit's Rust-accelerated engine); past `max_terms` strings, or
+below `atol`, the smallest are dropped and their one-norm is reported. The expectation value in
+|0...0> is the sum of the coefficients of the strings made of I and Z only.
+
+Every gate is written as Pauli rotations (sx = RX(π/2), cz = RZZ(-π/2)·RZ(π/2)⊗RZ(π/2) up to phase,
+and any other gate through its Euler / KAK-free definition), so Clifford gates cost no branching.
+The noise is the one wide Aer models carry (`twirl.py`): after each gate, its Pauli-twirled error
+as a Pauli-Lindblad channel, which damps each string by the gate's Pauli fidelity for it.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from qiskit.circuit import QuantumCircuit
+from qiskit.quantum_info import Operator, Pauli, PauliList, pauli_basis
+from qiskit.synthesis import OneQubitEulerDecomposer
+
+from fakeqpu.execution.errors import INCOMPATIBLE, ExecutionError
+from fakeqpu.execution.simulation import noise
+from fakeqpu.execution.simulation.twirl import pauli_fidelities
+
+Rotation = tuple[str, tuple[int, ...], float]
+"""A Pauli rotation exp(-i θ/2 P): the label of P (qiskit order over the qubits), its qubits, θ."""
+
+_PASSIVE = frozenset({"barrier", "delay", "id"})
+_PI = math.pi
+_ZXZ = OneQubitEulerDecomposer("ZXZ")
+ATOL = 1e-6
+"""Strings whose coefficient falls below this are dropped as they appear."""
+
+
+@dataclass(frozen=True)
+class Propagated:
+    value: float
+    truncated_one_norm: float
+    """Sum of |coefficient| of every string dropped: a bound on the error of `value` from truncation."""
+    terms: int
+    """Strings left at the end."""
+
+
+def rotations(name: str, params: Sequence[float], qubits: tuple[int, ...]) -> list[Rotation]:
+    """The gate as Pauli rotations, in time order (equal to it up to a global phase)."""
+    if name in _PASSIVE:
+        return []
+    if name == "rz" or name == "p" or name == "u1":
+        return [("Z", qubits, float(params[0]))]
+    if name == "rx":
+        return [("X", qubits, float(params[0]))]
+    if name == "ry":
+        return [("Y", qubits, float(params[0]))]
+    if name in ("rzz", "rxx", "ryy"):
+        letter = name[1].upper()
+        return [(letter * 2, qubits, float(params[0]))]
+    if name == "sx":
+        return [("X", qubits, _PI / 2)]
+    if name == "sxdg":
+        return [("X", qubits, -_PI / 2)]
+    if name == "x":
+        return [("X", qubits, _PI)]
+    if name == "y":
+        return [("Y", qubits, _PI)]
+    if name == "z":
+        return [("Z", qubits, _PI)]
+    if name == "cz":
+        a, b = qubits
+        return [("Z", (a,), _PI / 2), ("Z", (b,), _PI / 2), ("ZZ", qubits, -_PI / 2)]
+    if name == "cx":
+        target = qubits[1]
+        return [*_hadamard(target), *rotations("cz", (), qubits), *_hadamard(target)]
+    if name == "ecr":
+        # ECR = RZX(π/4) · X(on control) · RZX(-π/4), RZX with Z on the first qubit, X on the second
+        a, b = qubits
+        return [("XZ", qubits, _PI / 4), ("X", (a,), _PI), ("XZ", qubits, -_PI / 4)]
+    if len(qubits) == 1:
+        return _euler(name, tuple(float(p) for p in params))
+    raise ExecutionError(INCOMPATIBLE, f"fakeqpu cannot propagate Paulis through the gate {name!r}.")
+
+
+def _hadamard(qubit: int) -> list[Rotation]:
+    return [("Z", (qubit,), _PI / 2), ("X", (qubit,), _PI / 2), ("Z", (qubit,), _PI / 2)]
+
+
+@functools.lru_cache(maxsize=4096)
+def _euler_angles(name: str, params: tuple[float, ...]) -> tuple[float, float, float]:
+    from qiskit.circuit.library import get_standard_gate_name_mapping
+
+    gate = get_standard_gate_name_mapping()[name]
+    if params:
+        gate = type(gate)(*params)
+    theta, phi, lam = _ZXZ.angles(Operator(gate).data)
+    return float(theta), float(phi), float(lam)
+
+
+def _euler(name: str, params: tuple[float, ...]) -> list[Rotation]:
+    try:
+        theta, phi, lam = _euler_angles(name, params)
+    except Exception:
+        raise ExecutionError(
+            INCOMPATIBLE, f"fakeqpu cannot propagate Paulis through the gate {name!r}."
+        ) from None
+    qubit = (0,)
+    # U = RZ(phi) RX(theta) RZ(lam): RZ(lam) acts first
+    return [("Z", qubit, lam), ("X", qubit, theta), ("Z", qubit, phi)]
+
+
+@dataclass(frozen=True)
+class Program:
+    """A circuit as pauli_prop's noisy rotation list, ready for any number of observables."""
+
+    num_qubits: int
+    rotation_gates: Any  # pauli_prop NoisyRotationGates or RotationGates
+    gates: int
+    """Instructions simulated (for the cost model)."""
+
+
+def compile_circuit(circuit: QuantumCircuit, physical: tuple[int, ...], backend_name: str | None) -> Program:
+    """`circuit` (bound, no measurements) as rotations and, when `backend_name` is given, the noise of
+    its gates on the `physical` qubits of that backend."""
+    from pauli_prop.propagation import NoisyRotationGates, RotationGates
+
+    width = circuit.num_qubits
+    index = {qubit: position for position, qubit in enumerate(circuit.qubits)}
+    gates: list[NDArray[np.bool_]] = []
+    qargs: list[Any] = []
+    thetas: list[float] = []
+    generators: list[list[NDArray[np.bool_]]] = []
+    rates: list[list[float]] = []
+    gate_types: list[bool] = []
+    count = 0
+    for instruction in circuit.data:
+        operation = instruction.operation
+        qubits = tuple(index[q] for q in instruction.qubits)
+        if operation.name in ("measure", "reset") or instruction.clbits:
+            raise ExecutionError(INCOMPATIBLE, "fakeqpu cannot propagate Paulis through measurements.")
+        count += 1
+        params = [float(p) for p in operation.params] if operation.name not in _PASSIVE else []
+        for label, local, theta in rotations(operation.name, params, tuple(range(len(qubits)))):
+            on = tuple(qubits[i] for i in local)
+            gates.append(_symplectic(label, on, width))
+            qargs.append([on])
+            thetas.append(theta)
+            gate_types.append(False)
+        if backend_name is None:
+            continue
+        channel = _lindblad(backend_name, operation.name, tuple(physical[q] for q in qubits))
+        if channel is None:
+            continue
+        labels, channel_rates = channel
+        generators.append([_symplectic(label, qubits, width) for label in labels])
+        rates.append(list(channel_rates))
+        qargs.append([_support(label, qubits) for label in labels])
+        gate_types.append(True)
+    rotation_gates: Any
+    if backend_name is None:
+        rotation_gates = RotationGates(gates, [list(q[0]) for q in qargs], thetas)
+    else:
+        rotation_gates = NoisyRotationGates(gates, qargs, thetas, generators, rates, gate_types)
+    return Program(width, rotation_gates, count)
+
+
+def _support(label: str, qubits: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(sorted(q for q, letter in zip(qubits, reversed(label), strict=True) if letter != "I"))
+
+
+def _symplectic(label: str, qubits: tuple[int, ...], width: int) -> NDArray[np.bool_]:
+    """[x | z] over `width` qubits of the Pauli `label` (qiskit order: last char = qubits[0])."""
+    out = np.zeros(2 * width, dtype=bool)
+    for qubit, letter in zip(qubits, reversed(label), strict=True):
+        if letter in "XY":
+            out[qubit] = True
+        if letter in "ZY":
+            out[width + qubit] = True
+    return out
+
+
+@functools.lru_cache(maxsize=65536)
+def _lindblad(
+    backend_name: str, name: str, qargs: tuple[int, ...]
+) -> tuple[tuple[str, ...], tuple[float, ...]] | None:
+    """The gate's twirled error as Pauli-Lindblad (generator labels, rates), None when noiseless.
+
+    A Pauli channel with fidelities f_P is the Lindblad channel whose rates λ_G solve
+    -ln f_P / 2 = Σ_{G anticommuting with P} λ_G (pauli_prop damps a string by exp(-2 λ_G) per
+    anticommuting generator).
+    """
+    target = noise.backend_target(backend_name)
+    if name not in target.operation_names or target[name] is None:
+        return None
+    props = target[name].get(qargs)
+    if props is None:
+        return None
+    fidelities = pauli_fidelities(target, qargs, props.duration, props.error)
+    if fidelities is None:
+        return None
+    basis = pauli_basis(len(qargs))[1:]
+    matrix = np.array([[not p.commutes(g) for g in basis] for p in basis], dtype=float)
+    targets = -np.log(np.clip(fidelities[1:], 1e-12, 1.0)) / 2
+    solved = np.clip(np.linalg.solve(matrix, targets), 0.0, None)
+    labels = tuple(label for label, rate in zip(basis.to_labels(), solved, strict=True) if rate > 0)
+    return labels, tuple(float(rate) for rate in solved if rate > 0)
+
+
+def propagate(program: Program, observable: Pauli, max_terms: int, atol: float = ATOL) -> Propagated:
+    """⟨0|U† P U|0⟩ under the program's noise, with P a Pauli over the program's qubits."""
+    from pauli_prop import propagate_through_rotation_gates
+    from qiskit.quantum_info import SparsePauliOp
+
+    operator = SparsePauliOp(PauliList([observable]), [1.0])
+    evolved, truncated = propagate_through_rotation_gates(
+        operator, program.rotation_gates, max_terms, atol, "h"
+    )
+    diagonal = ~np.any(evolved.paulis.x, axis=1)
+    value = float(np.real(np.sum(evolved.coeffs[diagonal])))
+    return Propagated(value, float(truncated), len(evolved))
