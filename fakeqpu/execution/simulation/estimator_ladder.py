@@ -45,6 +45,8 @@ _PROPAGATION_SECONDS = 4e-8  # per kept Pauli string and propagated rotation or 
 _COMPILE_SECONDS = 3e-5  # per instruction turned into rotations and channels
 _ROTATIONS_PER_INSTRUCTION = 2.5
 _MIN_TERMS = 64
+_EXACT_TOLERANCE = 1e-9
+"""Truncated weight below this is floating-point rounding (cos(π/2) is 6e-17), not approximation."""
 _MAX_TERMS = 100_000
 
 
@@ -288,7 +290,7 @@ def method_report(choice: Choice, propagation: Propagation, seconds: float, wher
         details["pauli_terms_kept"] = propagation.strings_kept
         details["truncated_pauli_weight"] = propagation.truncated_one_norm
         details["noise"] = "pauli_twirled_gate_errors+readout"
-        exact = propagation.truncated_one_norm == 0.0
+        exact = propagation.truncated_one_norm <= _EXACT_TOLERANCE
     return plan.MethodReport(
         choice.method, exact, choice.width, choice.predicted_seconds, seconds, where, details
     )

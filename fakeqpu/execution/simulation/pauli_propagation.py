@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -216,9 +217,12 @@ def propagate(program: Program, observable: Pauli, max_terms: int, atol: float =
     from qiskit.quantum_info import SparsePauliOp
 
     operator = SparsePauliOp(PauliList([observable]), [1.0])
-    evolved, truncated = propagate_through_rotation_gates(
-        operator, program.rotation_gates, max_terms, atol, "h"
-    )
+    with warnings.catch_warnings():
+        # pauli_prop casts SparsePauliOp's complex coefficients (real here) to float
+        warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+        evolved, truncated = propagate_through_rotation_gates(
+            operator, program.rotation_gates, max_terms, atol, "h"
+        )
     diagonal = ~np.any(evolved.paulis.x, axis=1)
     value = float(np.real(np.sum(evolved.coeffs[diagonal])))
     return Propagated(value, float(truncated), len(evolved))

@@ -1,0 +1,250 @@
+"""The Estimator's method ladder: light cones and Pauli propagation, each against an independent reference."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from qiskit import QuantumCircuit
+from qiskit.circuit.library import efficient_su2
+from qiskit.quantum_info import Clifford, Pauli, SparsePauliOp, Statevector
+from qiskit_aer import AerSimulator
+from qiskit_ibm_runtime import RuntimeDecoder
+
+from fakeqpu import execution
+from fakeqpu.execution.errors import SYSTEM_LIMITS, ExecutionError
+from fakeqpu.execution.simulation import noise, plan
+from fakeqpu.execution.simulation import pauli_propagation as pp
+from fakeqpu.execution.simulation.cutting import cut, physical_operations
+from fakeqpu.execution.simulation.light_cone import light_cone
+from tests.estimator_circuits import BACKEND, edge_layers, kicked_ising, shallow, z_label
+
+from .conftest import START, STOP
+
+
+def _run(
+    params: dict[str, Any], budget: float, mode: str = plan.AUTO, seed: int = 7
+) -> tuple[Any, list[Any]]:
+    prepared = execution.prepare("estimator", params, BACKEND)
+    with plan.simulating(plan.SimulationPolicy(budget_seconds=budget, mode=mode)) as reports:
+        text = execution.run(prepared, seed=seed, start=START, stop=STOP)
+    return json.loads(text, cls=RuntimeDecoder), list(reports)
+
+
+@pytest.fixture(scope="module")
+def small_isa(transpile: Any) -> QuantumCircuit:
+    circuit = efficient_su2(5, reps=2, entanglement="linear")
+    values = np.random.default_rng(1).uniform(0, 2 * math.pi, circuit.num_parameters)
+    return transpile(circuit.assign_parameters(values), [92, 99, 100, 101, 102])
+
+
+LABELS = ["ZIIII", "IIIZZ", "IIXYZ", "XXXXX", "IYIXI"]
+
+
+def _twirled_density_matrix(compact: QuantumCircuit, qubits: tuple[int, ...]) -> Any:
+    """Aer's density matrix under the same Pauli-twirled device errors the wide models use."""
+    target = noise.compact_target(noise.backend_target(BACKEND), qubits, physical_operations(compact, qubits))
+    saved = compact.copy()
+    saved.save_density_matrix()
+    simulator = AerSimulator(method="density_matrix", noise_model=noise._pauli_twirled_model(target))
+    return simulator.run(saved).result().data()["density_matrix"]
+
+
+def test_pauli_propagation_equals_the_statevector_without_noise(small_isa):
+    compact, qubits = cut(small_isa)
+    program = pp.compile_circuit(compact, qubits, None)
+    state = Statevector(compact)
+
+    for label in LABELS:
+        got = pp.propagate(program, Pauli(label), max_terms=100_000, atol=0.0)
+        assert got.value == pytest.approx(state.expectation_value(Pauli(label)).real, abs=1e-9)
+        assert got.truncated_one_norm == 0.0
+
+
+def test_pauli_propagation_equals_the_noisy_density_matrix(small_isa):
+    compact, qubits = cut(small_isa)
+    program = pp.compile_circuit(compact, qubits, BACKEND)
+    rho = _twirled_density_matrix(compact, qubits)
+    ideal = Statevector(compact)
+
+    for label in LABELS:
+        got = pp.propagate(program, Pauli(label), max_terms=100_000, atol=0.0).value
+        assert got == pytest.approx(rho.expectation_value(Pauli(label)).real, abs=1e-9)
+    # and the noise is there: the weight-5 term is damped
+    assert abs(pp.propagate(program, Pauli("XXXXX"), 100_000).value) < abs(
+        ideal.expectation_value(Pauli("XXXXX")).real
+    )
+
+
+def test_every_native_gate_is_its_rotations():
+    from qiskit.circuit.library import PauliEvolutionGate, get_standard_gate_name_mapping
+    from qiskit.quantum_info import Operator
+
+    gates = get_standard_gate_name_mapping()
+    for name in ("sx", "x", "rz", "cz", "ecr", "cx", "rzz", "rx", "h", "u"):
+        gate = gates[name]
+        if gate.params:
+            gate = type(gate)(*np.linspace(0.3, 0.9, len(gate.params)))
+        rebuilt = QuantumCircuit(gate.num_qubits)
+        for label, qubits, theta in pp.rotations(
+            name, [float(p) for p in gate.params], tuple(range(gate.num_qubits))
+        ):
+            rebuilt.append(PauliEvolutionGate(SparsePauliOp(label), theta / 2), list(qubits))
+        assert Operator(gate).equiv(Operator(rebuilt)), name
+
+
+def test_a_light_cone_keeps_the_expectation_value(small_isa):
+    compact, _ = cut(small_isa)
+    full = Statevector(compact)
+
+    for qubit in range(compact.num_qubits):
+        reduced, kept = light_cone(compact, [qubit])
+        local = kept.index(qubit)
+        got = Statevector(reduced).expectation_value(
+            Pauli(("I" * (len(kept) - 1 - local)) + "Z" + "I" * local)
+        )
+        expected = full.expectation_value(Pauli("I" * (compact.num_qubits - 1 - qubit) + "Z" + "I" * qubit))
+        assert got.real == pytest.approx(expected.real, abs=1e-9)
+
+
+def test_light_cone_of_a_late_gate_only():
+    circuit = QuantumCircuit(4)
+    circuit.h(0)
+    circuit.cx(0, 1)
+    circuit.cx(2, 3)
+    circuit.x(3)
+
+    reduced, kept = light_cone(circuit, [1])
+
+    assert kept == (0, 1)
+    assert [instruction.operation.name for instruction in reduced.data] == ["h", "cx"]
+
+
+def _shallow_reference(num_qubits: int, angles: list[float], qubits: list[int], label: str) -> float:
+    """⟨P⟩ of the logical shallow circuit, by statevector on every qubit within two couplers of P."""
+    layers = edge_layers(num_qubits)[:2]
+    region = set(qubits)
+    for _ in range(2):
+        region |= {q for layer in layers for a, b in layer for q in (a, b) if a in region or b in region}
+    local = sorted(region)
+    position = {q: i for i, q in enumerate(local)}
+    circuit = QuantumCircuit(len(local))
+    for q in local:
+        circuit.rx(angles[q], position[q])
+    for layer in layers:
+        for a, b in layer:
+            if a in region and b in region:
+                circuit.cz(position[a], position[b])
+        for q in local:
+            circuit.rx(angles[q] / 2, position[q])
+    letters = ["I"] * len(local)
+    for q, letter in zip(qubits, label, strict=True):
+        letters[len(local) - 1 - position[q]] = letter
+    return float(Statevector(circuit).expectation_value(Pauli("".join(letters))).real)
+
+
+def test_local_observables_of_a_wide_shallow_circuit_take_their_light_cones(estimator_params):
+    num_qubits = 64
+    angles = list(np.random.default_rng(5).uniform(0.3, 2.8, num_qubits))
+    circuit = shallow(num_qubits, angles)
+    terms = [({10: "Z"}, [10], "Z"), ({40: "X"}, [40], "X"), ({28: "Z", 29: "Z"}, [28, 29], "ZZ")]
+    observables = [SparsePauliOp(z_label(letters)) for letters, _, _ in terms]
+
+    result, reports = _run(estimator_params((circuit, observables), precision=0.02), budget=2.0)
+
+    (report,) = reports
+    assert report.method == "light_cone" and report.exact
+    assert report.details["light_cone_qubits"] <= 10
+    expected = [_shallow_reference(num_qubits, angles, qubits, label) for _, qubits, label in terms]
+    # the device's noise and 2500 shots: a few percent (couplers chosen away from the snapshot's broken ones)
+    np.testing.assert_allclose(result[0].data.evs, expected, atol=0.1)
+
+
+def _clifford_reference(num_qubits: int, steps: int, qubit: int) -> float:
+    """⟨Z_qubit⟩ of the kicked-Ising circuit at θ = π/2, with qiskit's stabilizer tableau."""
+    circuit = QuantumCircuit(num_qubits)
+    for _ in range(steps):
+        circuit.sx(range(num_qubits))  # RX(π/2) up to phase
+        for layer in edge_layers(num_qubits):
+            for a, b in layer:
+                circuit.cz(a, b)
+                circuit.sdg(a)
+                circuit.sdg(b)
+    evolved = Pauli(z_label({qubit: "Z"}, num_qubits)).evolve(Clifford(circuit), frame="h")
+    if evolved.x.any():
+        return 0.0
+    return -1.0 if evolved.phase == 2 else 1.0
+
+
+def test_clifford_kicked_ising_on_127_qubits_is_exact_without_noise():
+    steps = 20
+    compact, qubits = cut(kicked_ising(127, steps, math.pi / 2, width=127))
+    program = pp.compile_circuit(compact, qubits, None)
+
+    values = {q: pp.propagate(program, Pauli(z_label({q: "Z"}, 127)), max_terms=64) for q in (0, 13, 62, 126)}
+
+    for q, got in values.items():
+        assert got.value == pytest.approx(_clifford_reference(127, steps, q), abs=1e-9)
+        assert got.truncated_one_norm < 1e-9 and got.terms == 1
+
+
+def test_clifford_kicked_ising_propagated_with_noise_agrees_with_aer(estimator_params):
+    circuit = kicked_ising(127, 2, math.pi / 2)
+    observables = [SparsePauliOp(z_label({q: "Z"})) for q in (0, 13, 62)]
+    params = estimator_params((circuit, observables), precision=0.1)
+
+    propagated, propagated_reports = _run(params, budget=0.01)
+    sampled, sampled_reports = _run(params, budget=1000.0)
+
+    assert propagated_reports[0].method == "pauli_propagation" and propagated_reports[0].exact
+    assert sampled_reports[0].method == "stabilizer"
+    # Aer samples the same Pauli-twirled errors shot by shot: the two agree within shot noise
+    difference = propagated[0].data.evs - sampled[0].data.evs
+    spread = np.hypot(propagated[0].data.stds, sampled[0].data.stds)
+    assert np.all(np.abs(difference) <= 5 * spread + 1e-9)
+
+
+def test_exact_mode_fails_when_only_propagation_fits(estimator_params):
+    circuit = kicked_ising(127, 4, 0.3)
+    params = estimator_params((circuit, [SparsePauliOp(z_label({62: "Z"}))]), precision=0.05)
+
+    with pytest.raises(ExecutionError) as raised:
+        _run(params, budget=0.5, mode=plan.EXACT)
+
+    assert raised.value.code == SYSTEM_LIMITS
+    assert "pauli_propagation" in str(raised.value)
+
+
+def test_propagated_values_are_plausible_and_deterministic(estimator_params):
+    circuit = kicked_ising(127, 4, 0.3)
+    observables = [SparsePauliOp(z_label({q: "Z"})) for q in (10, 62)] + [
+        SparsePauliOp([z_label({62: "Z"}), z_label({62: "X", 63: "X"})], [0.5, 0.5])
+    ]
+    params = estimator_params((circuit, observables), precision=0.05)
+
+    first, reports = _run(params, budget=0.5, seed=3)
+    again, _ = _run(params, budget=0.5, seed=3)
+    other, _ = _run(params, budget=0.5, seed=4)
+
+    (report,) = reports
+    assert report.method == "pauli_propagation" and report.where == "pub 0"
+    assert report.details["terms_propagated"] >= 1
+    assert report.details["max_pauli_terms"] >= report.details["pauli_terms_kept"] > 0
+    evs, stds = first[0].data.evs, first[0].data.stds
+    assert evs.shape == stds.shape == (3,)
+    assert np.all(np.abs(evs) <= 1) and np.all(stds > 0) and np.all(stds < 0.1)
+    np.testing.assert_array_equal(evs, again[0].data.evs)
+    assert not np.array_equal(evs, other[0].data.evs)
+    assert first.metadata["resilience"] == again.metadata["resilience"]
+
+
+def test_a_narrow_pub_keeps_the_measured_path(estimator_params, good_bell_unmeasured):
+    observable = SparsePauliOp("ZZ").apply_layout(good_bell_unmeasured.layout)
+
+    _, reports = _run(estimator_params((good_bell_unmeasured, observable), precision=0.02), budget=10.0)
+
+    (report,) = reports
+    assert (report.method, report.exact, report.qubits) == ("density_matrix", True, 2)
