@@ -11,6 +11,7 @@ import math
 
 import rustworkx as rx
 from qiskit import QuantumCircuit
+from qiskit.quantum_info import Pauli, Statevector
 
 from fakeqpu.backend_data import get_backend_data
 
@@ -79,3 +80,26 @@ def z_label(qubits: dict[int, str], width: int = 133) -> str:
     for qubit, letter in qubits.items():
         letters[width - 1 - qubit] = letter
     return "".join(letters)
+
+
+def shallow_reference(num_qubits: int, angles: list[float], qubits: list[int], label: str) -> float:
+    """⟨P⟩ of the logical shallow circuit, by statevector on every qubit within two couplers of P."""
+    layers = edge_layers(num_qubits)[:2]
+    region = set(qubits)
+    for _ in range(2):
+        region |= {q for layer in layers for a, b in layer for q in (a, b) if a in region or b in region}
+    local = sorted(region)
+    position = {q: i for i, q in enumerate(local)}
+    circuit = QuantumCircuit(len(local))
+    for q in local:
+        circuit.rx(angles[q], position[q])
+    for layer in layers:
+        for a, b in layer:
+            if a in region and b in region:
+                circuit.cz(position[a], position[b])
+        for q in local:
+            circuit.rx(angles[q] / 2, position[q])
+    letters = ["I"] * len(local)
+    for q, letter in zip(qubits, label, strict=True):
+        letters[len(local) - 1 - position[q]] = letter
+    return float(Statevector(circuit).expectation_value(Pauli("".join(letters))).real)

@@ -38,9 +38,13 @@ program (compiled once per parameter set) rather than its own."""
 # Predicted wall seconds (fitted, see module docstring).
 _SETUP_SECONDS = 0.02
 _DENSITY_SECONDS = 2e-9  # per instruction and density-matrix entry
-_SHOT_SECONDS = 3e-9  # per shot, instruction and amplitude
+_SHOT_SECONDS = 1.2e-8  # per shot, instruction and amplitude
 _STABILIZER_SECONDS = 1e-9  # per shot, instruction and qubit
-_MPS_SECONDS = 2e-7  # per shot, instruction and qubit: a guess for low entanglement; past it, MPS is slow
+_MPS_SECONDS = 1e-5
+"""Per shot, instruction and qubit. Deliberately pessimistic: a noisy matrix-product-state run costs
+what the entanglement makes it, unknown beforehand, and a wide entangled one does not finish."""
+_MODEL_SECONDS = 0.012
+"""Building Aer's noise model, per distinct (gate, qubits) of the circuit."""
 _PROPAGATION_SECONDS = 4e-8  # per kept Pauli string and propagated rotation or channel
 _COMPILE_SECONDS = 3e-5  # per instruction turned into rotations and channels
 _ROTATIONS_PER_INSTRUCTION = 2.5
@@ -76,6 +80,8 @@ class Choice:
     parameter_sets: NDArray[np.float64] | None = None
     max_terms: int = 0
     light_cone_qubits: int = 0
+    exact_seconds: float = 0.0
+    """The predicted seconds of the cheapest exact plan (named when `simulation="exact"` fails)."""
 
 
 @dataclass
@@ -87,16 +93,30 @@ class Propagation:
     light_cone_qubits: int = 0
 
 
-def measure_seconds(circuit: QuantumCircuit, width: int, shots: int) -> float:
-    """Predicted seconds to sample one parameter set of `circuit` with noise, `shots` times."""
+def measure_seconds(circuit: QuantumCircuit, width: int, shots: int, sets: int = 1) -> float:
+    """Predicted seconds to sample `sets` parameter sets of `circuit` with noise, `shots` times each."""
     instructions = len(circuit.data)
+    setup = _SETUP_SECONDS + _MODEL_SECONDS * _distinct_operations(circuit)
     if width <= _DENSITY_MATRIX_MAX_QUBITS:
-        return _SETUP_SECONDS + instructions * 4.0**width * _DENSITY_SECONDS + shots * 1e-6
-    if width <= _STATEVECTOR_MAX_QUBITS:
-        return _SETUP_SECONDS + shots * instructions * 2.0**width * _SHOT_SECONDS
-    if _looks_clifford(circuit):
-        return _SETUP_SECONDS + shots * instructions * width * _STABILIZER_SECONDS
-    return _SETUP_SECONDS + shots * instructions * width * _MPS_SECONDS
+        per_set = instructions * 4.0**width * _DENSITY_SECONDS + shots * 1e-6
+    elif width <= _STATEVECTOR_MAX_QUBITS:
+        per_set = shots * instructions * 2.0**width * _SHOT_SECONDS
+    elif _looks_clifford(circuit):
+        per_set = shots * instructions * width * _STABILIZER_SECONDS
+    else:
+        per_set = shots * instructions * width * _MPS_SECONDS
+    return setup + per_set * sets
+
+
+def _distinct_operations(circuit: QuantumCircuit) -> int:
+    index = {qubit: position for position, qubit in enumerate(circuit.qubits)}
+    return len(
+        {
+            (instruction.operation.name, tuple(index[q] for q in instruction.qubits))
+            for instruction in circuit.data
+            if instruction.operation.name not in ("barrier", "delay")
+        }
+    )
 
 
 def aer_method(circuit: QuantumCircuit, width: int) -> str:
@@ -121,7 +141,7 @@ def choose(
     """The most faithful way to compute the pub's terms within `share` seconds (see the module doc)."""
     sets = len(parameter_sets)
     width = len(qubits)
-    full_cost = sum(measure_seconds(circuit, width, shots) for _ in bases) * sets
+    full_cost = measure_seconds(circuit, width, shots, sets) * len(bases)
     method = aer_method(circuit, width)
     if full_cost <= share or not supports:
         measured = [Measured(circuit, qubits, dict(basis)) for basis in bases]
@@ -133,8 +153,12 @@ def choose(
     for basis in bases:
         reduced, positions = light_cone(circuit, [position[q] for q in basis], ops)
         by_basis.append(Measured(reduced, tuple(qubits[i] for i in positions), dict(basis)))
-    basis_cost = sum(measure_seconds(m.circuit, len(m.qubits), shots) for m in by_basis) * sets
-    if basis_cost <= share:
+    basis_cost = sum(measure_seconds(m.circuit, len(m.qubits), shots, sets) for m in by_basis)
+    per_term = _per_term(
+        circuit, qubits, supports, ops, shots, parameter_sets, share, min(full_cost, basis_cost)
+    )
+    # Both light-cone plans are exact: the cheaper one (terms of a basis share shots when equal).
+    if basis_cost <= share and (bool(per_term.propagated) or basis_cost <= per_term.predicted_seconds):
         widest = max(len(m.qubits) for m in by_basis)
         return Choice(
             "light_cone",
@@ -147,9 +171,9 @@ def choose(
             light_cone_qubits=widest,
         )
 
-    return _per_term(
-        circuit, qubits, supports, ops, shots, parameter_sets, share, where, min(full_cost, basis_cost)
-    )
+    if per_term.propagated and plan.policy().exact_only:
+        raise plan.not_exact("pauli_propagation", per_term.exact_seconds, where)
+    return per_term
 
 
 def _per_term(
@@ -160,7 +184,6 @@ def _per_term(
     shots: int,
     parameter_sets: NDArray[np.float64],
     share: float,
-    where: str,
     exact_cost: float,
 ) -> Choice:
     sets = len(parameter_sets)
@@ -179,7 +202,7 @@ def _per_term(
         reach = cone(ops, positions, stop_above=_STATEVECTOR_MAX_QUBITS)
         if len(reach) <= _STATEVECTOR_MAX_QUBITS or _looks_clifford(circuit):
             reduced, kept = light_cone(circuit, positions, ops)
-            cost = measure_seconds(reduced, len(kept), shots) * sets
+            cost = measure_seconds(reduced, len(kept), shots, sets)
             cheapest_exact += cost
             if cost <= per_term:
                 group_of[pauli] = len(measured)
@@ -188,10 +211,9 @@ def _per_term(
                 widest = max(widest, len(kept))
                 continue
         else:
-            cheapest_exact += measure_seconds(circuit, width, shots) * sets
+            cheapest_exact += measure_seconds(circuit, width, shots, sets)
         propagated.append(pauli)
-    if propagated and plan.policy().exact_only:
-        raise plan.not_exact("pauli_propagation", min(exact_cost, cheapest_exact), where)
+    exact_seconds = min(exact_cost, cheapest_exact)
     if not propagated:
         return Choice(
             "light_cone",
@@ -202,6 +224,7 @@ def _per_term(
             measured,
             group_of,
             light_cone_qubits=widest,
+            exact_seconds=exact_seconds,
         )
     left = max(share - measured_cost, 0.0)
     instructions = len(circuit.data)
@@ -233,6 +256,7 @@ def _per_term(
         parameter_sets,
         max_terms,
         widest,
+        exact_seconds,
     )
 
 

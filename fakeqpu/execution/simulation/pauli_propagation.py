@@ -138,6 +138,18 @@ def compile_circuit(circuit: QuantumCircuit, physical: tuple[int, ...], backend_
     rates: list[list[float]] = []
     gate_types: list[bool] = []
     count = 0
+    # Identical rotations and channels share their arrays (pauli_prop only reads them).
+    strings: dict[tuple[str, tuple[int, ...]], NDArray[np.bool_]] = {}
+    channels: dict[
+        tuple[str, tuple[int, ...]], tuple[list[NDArray[np.bool_]], list[float], list[Any]] | None
+    ] = {}
+
+    def string(label: str, on: tuple[int, ...]) -> NDArray[np.bool_]:
+        found = strings.get((label, on))
+        if found is None:
+            found = strings[(label, on)] = _symplectic(label, on, width)
+        return found
+
     for instruction in circuit.data:
         operation = instruction.operation
         qubits = tuple(index[q] for q in instruction.qubits)
@@ -147,19 +159,30 @@ def compile_circuit(circuit: QuantumCircuit, physical: tuple[int, ...], backend_
         params = [float(p) for p in operation.params] if operation.name not in _PASSIVE else []
         for label, local, theta in rotations(operation.name, params, tuple(range(len(qubits)))):
             on = tuple(qubits[i] for i in local)
-            gates.append(_symplectic(label, on, width))
+            gates.append(string(label, on))
             qargs.append([on])
             thetas.append(theta)
             gate_types.append(False)
         if backend_name is None:
             continue
-        channel = _lindblad(backend_name, operation.name, tuple(physical[q] for q in qubits))
-        if channel is None:
+        key = (operation.name, qubits)
+        if key not in channels:
+            channel = _lindblad(backend_name, operation.name, tuple(physical[q] for q in qubits))
+            channels[key] = (
+                None
+                if channel is None
+                else (
+                    [string(label, qubits) for label in channel[0]],
+                    list(channel[1]),
+                    [_support(label, qubits) for label in channel[0]],
+                )
+            )
+        built = channels[key]
+        if built is None:
             continue
-        labels, channel_rates = channel
-        generators.append([_symplectic(label, qubits, width) for label in labels])
-        rates.append(list(channel_rates))
-        qargs.append([_support(label, qubits) for label in labels])
+        generators.append(built[0])
+        rates.append(built[1])
+        qargs.append(built[2])
         gate_types.append(True)
     rotation_gates: Any
     if backend_name is None:
