@@ -45,7 +45,7 @@ _MPS_SECONDS = 1e-5
 what the entanglement makes it, unknown beforehand, and a wide entangled one does not finish."""
 _MODEL_SECONDS = 0.012
 """Building Aer's noise model, per distinct (gate, qubits) of the circuit."""
-_PROPAGATION_SECONDS = 4e-8  # per kept Pauli string and propagated rotation or channel
+_PROPAGATION_SECONDS = 6e-8  # per kept Pauli string and propagated rotation or channel
 _COMPILE_SECONDS = 3e-5  # per instruction turned into rotations and channels
 _ROTATIONS_PER_INSTRUCTION = 2.5
 _MIN_TERMS = 64
