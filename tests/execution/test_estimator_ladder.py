@@ -79,6 +79,22 @@ def test_pauli_propagation_equals_the_noisy_density_matrix(small_isa):
     )
 
 
+def test_propagating_through_a_light_cone_selection_changes_nothing(small_isa):
+    from fakeqpu.execution.simulation.light_cone import cone_positions, operations_of
+
+    compact, qubits = cut(small_isa)
+    program = pp.compile_circuit(compact, qubits, BACKEND)
+    ops = operations_of(compact)
+
+    for qubit in range(compact.num_qubits):
+        label = "I" * (compact.num_qubits - 1 - qubit) + "Z" + "I" * qubit
+        kept, _ = cone_positions(ops, [qubit])
+        whole = pp.propagate(program, Pauli(label), 100_000, atol=0.0).value
+        selected = pp.propagate(program, Pauli(label), 100_000, atol=0.0, positions=kept).value
+        assert selected == pytest.approx(whole, abs=1e-12)
+    assert len(cone_positions(ops, [0])[0]) < len(ops)
+
+
 def test_every_native_gate_is_its_rotations():
     from qiskit.circuit.library import PauliEvolutionGate, get_standard_gate_name_mapping
     from qiskit.quantum_info import Operator

@@ -24,16 +24,13 @@ from qiskit.quantum_info import Pauli
 
 from fakeqpu.execution.simulation import pauli_propagation as pp
 from fakeqpu.execution.simulation import plan
-from fakeqpu.execution.simulation.light_cone import Ops, cone, light_cone, operations_of
+from fakeqpu.execution.simulation.light_cone import Ops, cone, cone_positions, light_cone, operations_of
 from fakeqpu.execution.simulation.simulate import _looks_clifford
 
 PauliKey = tuple[tuple[int, str], ...]
 
 _STATEVECTOR_MAX_QUBITS = 20
 _DENSITY_MATRIX_MAX_QUBITS = 10
-_FULL_PROGRAM_FRACTION = 0.75
-"""A term whose light cone covers this much of the circuit propagates through the whole circuit's
-program (compiled once per parameter set) rather than its own."""
 
 # Predicted wall seconds (fitted, see module docstring).
 _SETUP_SECONDS = 0.02
@@ -261,30 +258,26 @@ def _per_term(
 
 
 def propagate_terms(choice: Choice, backend_name: str) -> Propagation:
-    """The noisy value of each propagated term, per parameter set."""
+    """The noisy value of each propagated term, per parameter set: the circuit compiled once per
+    set, each term propagated through the instructions of its own light cone."""
     out = Propagation({})
     if not choice.propagated or choice.circuit is None or choice.parameter_sets is None:
         return out
     circuit = choice.circuit
     values = {pauli: np.zeros(len(choice.parameter_sets)) for pauli in choice.propagated}
     position = {physical: i for i, physical in enumerate(choice.qubits)}
+    everything = tuple(range(circuit.num_qubits))
+    ops = operations_of(circuit)
+    cones = {pauli: cone_positions(ops, [position[q] for q, _ in pauli]) for pauli in choice.propagated}
     for index, point in enumerate(choice.parameter_sets):
         bound = circuit.assign_parameters(point) if circuit.parameters else circuit
-        ops = operations_of(bound)
-        programs: dict[tuple[int, ...], pp.Program] = {}
+        program = pp.compile_circuit(bound, choice.qubits, backend_name)
         for pauli in choice.propagated:
-            positions = [position[q] for q, _ in pauli]
-            reach = cone(ops, positions)
-            if len(reach) >= _FULL_PROGRAM_FRACTION * bound.num_qubits:
-                kept = tuple(range(bound.num_qubits))
-                reduced = bound
-            else:
-                reduced, kept = light_cone(bound, positions, ops)
-            program = programs.get(kept)
-            if program is None:
-                program = pp.compile_circuit(reduced, tuple(choice.qubits[i] for i in kept), backend_name)
-                programs[kept] = program
-            result = pp.propagate(program, _pauli(pauli, position, kept), choice.max_terms)
+            kept, reach = cones[pauli]
+            selected = None if len(kept) == len(ops) else kept
+            result = pp.propagate(
+                program, _pauli(pauli, position, everything), choice.max_terms, positions=selected
+            )
             values[pauli][index] = result.value
             out.truncated_one_norm = max(out.truncated_one_norm, result.truncated_one_norm)
             out.strings_kept = max(out.strings_kept, result.terms)

@@ -38,6 +38,19 @@ def cone(ops: Ops, support: Iterable[int], stop_above: int | None = None) -> set
     return reach
 
 
+def cone_positions(ops: Ops, support: Iterable[int]) -> tuple[list[int], set[int]]:
+    """Positions (ascending) of the instructions in the backward light cone of `support`; its qubits."""
+    reach = set(support)
+    kept: list[int] = []
+    for position in range(len(ops) - 1, -1, -1):
+        qubits = ops[position]
+        if qubits and not reach.isdisjoint(qubits):
+            reach.update(qubits)
+            kept.append(position)
+    kept.reverse()
+    return kept, reach
+
+
 def light_cone(
     circuit: QuantumCircuit, support: Iterable[int], ops: Ops | None = None
 ) -> tuple[QuantumCircuit, tuple[int, ...]]:
@@ -47,18 +60,12 @@ def light_cone(
     (sorted, so an observable's qubit order is kept). Parameters are the original objects.
     """
     ops = operations_of(circuit) if ops is None else ops
-    reach = set(support)
-    kept: list[int] = []
-    for position in range(len(ops) - 1, -1, -1):
-        qubits = ops[position]
-        if qubits and not reach.isdisjoint(qubits):
-            reach.update(qubits)
-            kept.append(position)
+    kept, reach = cone_positions(ops, support)
     qubits_of_cone = tuple(sorted(reach))
     compact = {qubit: i for i, qubit in enumerate(qubits_of_cone)}
     out = QuantumCircuit(len(qubits_of_cone), global_phase=circuit.global_phase)
     data = circuit.data
-    for position in reversed(kept):
+    for position in kept:
         instruction = data[position]
         out._append(instruction.replace(qubits=[out.qubits[compact[q]] for q in ops[position]], clbits=[]))
     out.metadata = circuit.metadata

@@ -116,28 +116,55 @@ def _euler(name: str, params: tuple[float, ...]) -> list[Rotation]:
 
 @dataclass(frozen=True)
 class Program:
-    """A circuit as pauli_prop's noisy rotation list, ready for any number of observables."""
+    """A circuit as pauli_prop's rotations and noise channels, ready for any number of observables.
+
+    `spans[i]` holds instruction i's rotations `[r0, r1)` and channels `[c0, c1)` (after its rotations),
+    so the program of a light cone is a selection of instructions, without compiling again.
+    """
 
     num_qubits: int
-    rotation_gates: Any  # pauli_prop NoisyRotationGates or RotationGates
-    gates: int
-    """Instructions simulated (for the cost model)."""
+    noisy: bool
+    gates: list[NDArray[np.bool_]]
+    rotation_qargs: list[tuple[int, ...]]
+    thetas: list[float]
+    generators: list[list[NDArray[np.bool_]]]
+    rates: list[list[float]]
+    channel_qargs: list[list[tuple[int, ...]]]
+    spans: list[tuple[int, int, int, int]]
+
+    @property
+    def instructions(self) -> int:
+        return len(self.spans)
+
+    def rotation_gates(self, positions: Sequence[int] | None = None) -> Any:
+        """pauli_prop's form of the whole program, or of the instructions at `positions` (in order)."""
+        from pauli_prop.propagation import NoisyRotationGates, RotationGates
+
+        chosen = range(len(self.spans)) if positions is None else positions
+        gates, qargs, thetas, generators, rates, types = [], [], [], [], [], []
+        for position in chosen:
+            r0, r1, c0, c1 = self.spans[position]
+            for r in range(r0, r1):
+                gates.append(self.gates[r])
+                qargs.append([self.rotation_qargs[r]] if self.noisy else list(self.rotation_qargs[r]))
+                thetas.append(self.thetas[r])
+                types.append(False)
+            for c in range(c0, c1):
+                generators.append(self.generators[c])
+                rates.append(self.rates[c])
+                qargs.append(self.channel_qargs[c])
+                types.append(True)
+        if not self.noisy:
+            return RotationGates(gates, qargs, thetas)
+        return NoisyRotationGates(gates, qargs, thetas, generators, rates, types)
 
 
 def compile_circuit(circuit: QuantumCircuit, physical: tuple[int, ...], backend_name: str | None) -> Program:
     """`circuit` (bound, no measurements) as rotations and, when `backend_name` is given, the noise of
     its gates on the `physical` qubits of that backend."""
-    from pauli_prop.propagation import NoisyRotationGates, RotationGates
-
     width = circuit.num_qubits
     index = {qubit: position for position, qubit in enumerate(circuit.qubits)}
-    gates: list[NDArray[np.bool_]] = []
-    qargs: list[Any] = []
-    thetas: list[float] = []
-    generators: list[list[NDArray[np.bool_]]] = []
-    rates: list[list[float]] = []
-    gate_types: list[bool] = []
-    count = 0
+    program = Program(width, backend_name is not None, [], [], [], [], [], [], [])
     # Identical rotations and channels share their arrays (pauli_prop only reads them).
     strings: dict[tuple[str, tuple[int, ...]], NDArray[np.bool_]] = {}
     channels: dict[
@@ -155,41 +182,33 @@ def compile_circuit(circuit: QuantumCircuit, physical: tuple[int, ...], backend_
         qubits = tuple(index[q] for q in instruction.qubits)
         if operation.name in ("measure", "reset") or instruction.clbits:
             raise ExecutionError(INCOMPATIBLE, "fakeqpu cannot propagate Paulis through measurements.")
-        count += 1
+        r0, c0 = len(program.gates), len(program.generators)
         params = [float(p) for p in operation.params] if operation.name not in _PASSIVE else []
         for label, local, theta in rotations(operation.name, params, tuple(range(len(qubits)))):
             on = tuple(qubits[i] for i in local)
-            gates.append(string(label, on))
-            qargs.append([on])
-            thetas.append(theta)
-            gate_types.append(False)
-        if backend_name is None:
-            continue
-        key = (operation.name, qubits)
-        if key not in channels:
-            channel = _lindblad(backend_name, operation.name, tuple(physical[q] for q in qubits))
-            channels[key] = (
-                None
-                if channel is None
-                else (
-                    [string(label, qubits) for label in channel[0]],
-                    list(channel[1]),
-                    [_support(label, qubits) for label in channel[0]],
+            program.gates.append(string(label, on))
+            program.rotation_qargs.append(on)
+            program.thetas.append(theta)
+        if backend_name is not None:
+            key = (operation.name, qubits)
+            if key not in channels:
+                channel = _lindblad(backend_name, operation.name, tuple(physical[q] for q in qubits))
+                channels[key] = (
+                    None
+                    if channel is None
+                    else (
+                        [string(label, qubits) for label in channel[0]],
+                        list(channel[1]),
+                        [_support(label, qubits) for label in channel[0]],
+                    )
                 )
-            )
-        built = channels[key]
-        if built is None:
-            continue
-        generators.append(built[0])
-        rates.append(built[1])
-        qargs.append(built[2])
-        gate_types.append(True)
-    rotation_gates: Any
-    if backend_name is None:
-        rotation_gates = RotationGates(gates, [list(q[0]) for q in qargs], thetas)
-    else:
-        rotation_gates = NoisyRotationGates(gates, qargs, thetas, generators, rates, gate_types)
-    return Program(width, rotation_gates, count)
+            built = channels[key]
+            if built is not None:
+                program.generators.append(built[0])
+                program.rates.append(built[1])
+                program.channel_qargs.append(built[2])
+        program.spans.append((r0, len(program.gates), c0, len(program.generators)))
+    return program
 
 
 def _support(label: str, qubits: tuple[int, ...]) -> tuple[int, ...]:
@@ -234,7 +253,13 @@ def _lindblad(
     return labels, tuple(float(rate) for rate in solved if rate > 0)
 
 
-def propagate(program: Program, observable: Pauli, max_terms: int, atol: float = ATOL) -> Propagated:
+def propagate(
+    program: Program,
+    observable: Pauli,
+    max_terms: int,
+    atol: float = ATOL,
+    positions: Sequence[int] | None = None,
+) -> Propagated:
     """⟨0|U† P U|0⟩ under the program's noise, with P a Pauli over the program's qubits."""
     from pauli_prop import propagate_through_rotation_gates
     from qiskit.quantum_info import SparsePauliOp
@@ -244,7 +269,7 @@ def propagate(program: Program, observable: Pauli, max_terms: int, atol: float =
         # pauli_prop casts SparsePauliOp's complex coefficients (real here) to float
         warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
         evolved, truncated = propagate_through_rotation_gates(
-            operator, program.rotation_gates, max_terms, atol, "h"
+            operator, program.rotation_gates(positions), max_terms, atol, "h"
         )
     diagonal = ~np.any(evolved.paulis.x, axis=1)
     value = float(np.real(np.sum(evolved.coeffs[diagonal])))
