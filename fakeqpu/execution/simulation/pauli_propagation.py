@@ -245,12 +245,24 @@ def _lindblad(
     fidelities = pauli_fidelities(target, qargs, props.duration, props.error)
     if fidelities is None:
         return None
-    basis = pauli_basis(len(qargs))[1:]
-    matrix = np.array([[not p.commutes(g) for g in basis] for p in basis], dtype=float)
+    basis, matrix = _anticommutation(len(qargs))
     targets = -np.log(np.clip(fidelities[1:], 1e-12, 1.0)) / 2
     solved = np.clip(np.linalg.solve(matrix, targets), 0.0, None)
     labels = tuple(label for label, rate in zip(basis.to_labels(), solved, strict=True) if rate > 0)
     return labels, tuple(float(rate) for rate in solved if rate > 0)
+
+
+@functools.cache
+def _anticommutation(num_qubits: int) -> tuple[PauliList, NDArray[np.float64]]:
+    """The non-identity Paulis on `num_qubits` and which pairs of them anticommute (1.0)."""
+    basis = pauli_basis(num_qubits)[1:]
+    return basis, np.asarray(_anticommuting(basis), dtype=float)
+
+
+def _anticommuting(basis: PauliList) -> NDArray[np.bool_]:
+    x = basis.x.astype(np.uint8)
+    z = basis.z.astype(np.uint8)
+    return np.asarray(((x @ z.T + z @ x.T) % 2).astype(bool))
 
 
 def propagate(
