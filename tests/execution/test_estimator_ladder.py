@@ -253,3 +253,17 @@ def test_a_narrow_pub_keeps_the_measured_path(estimator_params, good_bell_unmeas
 
     (report,) = reports
     assert (report.method, report.exact, report.qubits) == ("density_matrix", True, 2)
+
+
+def test_each_pub_reports_its_own_method(estimator_params, good_bell_unmeasured):
+    narrow = (good_bell_unmeasured, SparsePauliOp("ZZ").apply_layout(good_bell_unmeasured.layout))
+    wide = (kicked_ising(127, 2, 0.3), [SparsePauliOp(z_label({62: "Z"}))])
+
+    result, reports = _run(estimator_params(narrow, wide, precision=0.05), budget=1.0)
+
+    assert [(r.where, r.method) for r in reports] == [
+        ("pub 0", "density_matrix"),
+        ("pub 1", "pauli_propagation"),
+    ]
+    assert reports[1].details["light_cone_qubits"] > 10 and reports[1].predicted_seconds <= 1.0
+    assert 0.8 < float(result[0].data.evs) <= 1.1 and abs(float(result[1].data.evs[0])) <= 1
