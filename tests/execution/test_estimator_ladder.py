@@ -267,3 +267,26 @@ def test_each_pub_reports_its_own_method(estimator_params, good_bell_unmeasured)
     ]
     assert reports[1].details["light_cone_qubits"] > 10 and reports[1].predicted_seconds <= 1.0
     assert 0.8 < float(result[0].data.evs) <= 1.1 and abs(float(result[1].data.evs[0])) <= 1
+
+
+def test_a_parameterised_circuit_is_compiled_once_and_bound_per_set(estimator_params):
+    from qiskit.circuit import Parameter
+
+    theta = Parameter("θ")
+    symbolic = kicked_ising(20, 2, theta)  # rz(θ + π): an expression, bound per set
+    compact, qubits = cut(symbolic)
+    unbound = pp.compile_circuit(compact, qubits, BACKEND)
+    observable = Pauli(z_label({7: "Z"}, compact.num_qubits))
+
+    for value in (0.2, 1.1):
+        bound = pp.compile_circuit(compact.assign_parameters([value]), qubits, BACKEND)
+        expected = pp.propagate(bound, observable, 100_000, atol=0.0).value
+        got = pp.propagate(unbound.bound({theta: value}), observable, 100_000, atol=0.0).value
+        assert got == pytest.approx(expected, abs=1e-12)
+
+    values = np.array([[0.2], [1.1]])
+    result, reports = _run(
+        estimator_params((symbolic, [SparsePauliOp(z_label({7: "Z"}))], values), precision=0.05), 0.2
+    )
+    assert reports[0].method == "pauli_propagation" and result[0].data.evs.shape == (2,)
+    assert result[0].data.evs[0] > result[0].data.evs[1]  # a stronger kick turns the spin further

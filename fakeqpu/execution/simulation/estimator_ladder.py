@@ -14,6 +14,7 @@ seed alone. The cost constants were fitted on a 2-core machine (benchmarks/bench
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -220,7 +221,7 @@ def _per_term(
         )
     left = max(share - measured_cost, 0.0)
     instructions = len(circuit.data)
-    compile_cost = _COMPILE_SECONDS * instructions * sets
+    compile_cost = _COMPILE_SECONDS * instructions * (1 + 0.1 * (sets - 1))
     per_run = max(left - compile_cost, 0.0) / (len(propagated) * sets)
     strings = per_run / (_PROPAGATION_SECONDS * _ROTATIONS_PER_INSTRUCTION * max(instructions, 1))
     max_terms = int(min(max(strings, _MIN_TERMS), _MAX_TERMS))
@@ -264,9 +265,15 @@ def propagate_terms(choice: Choice, backend_name: str) -> Propagation:
     everything = tuple(range(circuit.num_qubits))
     ops = operations_of(circuit)
     cones = {pauli: cone_positions(ops, [position[q] for q, _ in pauli]) for pauli in choice.propagated}
+    unbound: pp.Program | None = None
+    # A parameter inside a gate that is not a plain rotation: compile each set bound.
+    with contextlib.suppress(pp.Unbindable):
+        unbound = pp.compile_circuit(circuit, choice.qubits, backend_name)
     for index, point in enumerate(choice.parameter_sets):
-        bound = circuit.assign_parameters(point) if circuit.parameters else circuit
-        program = pp.compile_circuit(bound, choice.qubits, backend_name)
+        if unbound is not None:
+            program = unbound.bound(dict(zip(circuit.parameters, point.tolist(), strict=True)))
+        else:
+            program = pp.compile_circuit(circuit.assign_parameters(point), choice.qubits, backend_name)
         for pauli in choice.propagated:
             kept, reach = cones[pauli]
             selected = None if len(kept) == len(ops) else kept

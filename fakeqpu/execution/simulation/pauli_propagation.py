@@ -16,8 +16,8 @@ from __future__ import annotations
 import functools
 import math
 import warnings
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -131,6 +131,20 @@ class Program:
     rates: list[list[float]]
     channel_qargs: list[list[tuple[int, ...]]]
     spans: list[tuple[int, int, int, int]]
+    symbolic: list[tuple[int, Any]] = field(default_factory=list)
+    """(rotation index, its angle as a parameter expression) of a program compiled unbound."""
+
+    def bound(self, values: Mapping[Any, float]) -> Program:
+        """The program with every symbolic angle given its value under `values` (parameter -> value)."""
+        if not self.symbolic:
+            return self
+        thetas = list(self.thetas)
+        for rotation, expression in self.symbolic:
+            value = values.get(expression)
+            thetas[rotation] = float(
+                value if value is not None else expression.bind(dict(values), allow_unknown_parameters=True)
+            )
+        return replace(self, thetas=thetas)
 
     @property
     def instructions(self) -> int:
@@ -183,7 +197,7 @@ def compile_circuit(circuit: QuantumCircuit, physical: tuple[int, ...], backend_
         if operation.name in ("measure", "reset") or instruction.clbits:
             raise ExecutionError(INCOMPATIBLE, "fakeqpu cannot propagate Paulis through measurements.")
         r0, c0 = len(program.gates), len(program.generators)
-        params = [float(p) for p in operation.params] if operation.name not in _PASSIVE else []
+        params = _angles(operation, program) if operation.name not in _PASSIVE else []
         for label, local, theta in rotations(operation.name, params, tuple(range(len(qubits)))):
             on = tuple(qubits[i] for i in local)
             program.gates.append(string(label, on))
@@ -209,6 +223,27 @@ def compile_circuit(circuit: QuantumCircuit, physical: tuple[int, ...], backend_
                 program.channel_qargs.append(built[2])
         program.spans.append((r0, len(program.gates), c0, len(program.generators)))
     return program
+
+
+_DIRECT = frozenset({"rz", "rx", "ry", "rzz", "rxx", "ryy", "p", "u1"})
+"""Gates whose one rotation angle is their parameter itself (see `rotations`)."""
+
+
+class Unbindable(Exception):
+    """A gate whose rotations depend non-linearly on a parameter: compile each parameter set bound."""
+
+
+def _angles(operation: Any, program: Program) -> list[float]:
+    angles = []
+    for param in operation.params:
+        try:
+            angles.append(float(param))
+        except TypeError:
+            if operation.name not in _DIRECT:
+                raise Unbindable(operation.name) from None
+            program.symbolic.append((len(program.gates), param))
+            angles.append(0.0)
+    return angles
 
 
 def _support(label: str, qubits: tuple[int, ...]) -> tuple[int, ...]:
