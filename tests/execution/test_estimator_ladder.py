@@ -290,3 +290,12 @@ def test_a_parameterised_circuit_is_compiled_once_and_bound_per_set(estimator_pa
     )
     assert reports[0].method == "pauli_propagation" and result[0].data.evs.shape == (2,)
     assert result[0].data.evs[0] > result[0].data.evs[1]  # a stronger kick turns the spin further
+
+
+def test_a_circuit_with_measurements_keeps_the_devices_own_way(estimator_params, bell_isa):
+    observable = SparsePauliOp("ZZ").apply_layout(bell_isa.layout)
+
+    result, reports = _run(estimator_params((bell_isa, observable), precision=0.05), budget=1e-6)
+
+    assert reports[0].method == "density_matrix" and reports[0].exact
+    assert 0.8 < float(result[0].data.evs) <= 1.1

@@ -112,6 +112,10 @@ def _distinct_operations(circuit: QuantumCircuit, width: int) -> int:
     return min(len(circuit.data), 4 * width)
 
 
+def _measures(circuit: QuantumCircuit) -> bool:
+    return any(instruction.operation.name in ("measure", "reset") for instruction in circuit.data)
+
+
 def aer_method(circuit: QuantumCircuit, width: int) -> str:
     if width <= _DENSITY_MATRIX_MAX_QUBITS:
         return "density_matrix"
@@ -136,7 +140,9 @@ def choose(
     width = len(qubits)
     full_cost = measure_seconds(circuit, width, shots, sets) * len(bases)
     method = aer_method(circuit, width)
-    if full_cost <= share or not supports:
+    # Measurements or resets inside the circuit: only the device's own way applies (light cones and
+    # Pauli propagation here assume a unitary circuit with its gate noise).
+    if full_cost <= share or not supports or _measures(circuit):
         measured = [Measured(circuit, qubits, dict(basis)) for basis in bases]
         return Choice(method, True, width, full_cost, full_cost, measured, dict(group_of))
 
