@@ -39,6 +39,8 @@ RUNTIME_FLAGS: dict[str, tuple[Callable[[str], Any], str]] = {
     "instance": (str, "pin the account to this one instance (a CRN or a name)"),
     "usage_allocation_seconds": (int, "Premium/Flex allocation reported by /instances/usage (0: none)"),
     "auto_tick": (float, "virtual seconds per runtime API request (default 1)"),
+    "simulation_budget": (float, "wall seconds one job's simulation may take (default 10)"),
+    "simulation": (str, "auto (approximate past the budget) or exact (fail such jobs)"),
 }
 
 

@@ -72,6 +72,8 @@ class FakeRuntime(Controls):
             job_duration=options.job_duration,
             open_plan_sessions=options.open_plan_sessions,
             user_jumps=self.clock.user_jumps,
+            simulation_budget=options.simulation_budget,
+            simulation=options.simulation,
         )
         self.app = FakeIbmCloud(
             self.model,
@@ -199,7 +201,8 @@ def mock_runtime(**options: Any) -> _MockRuntime:
     """A fake IBM Quantum Platform for the duration of a `with` block or a decorated function.
 
     Options (all optional): plan, open_plan_sessions, backends, job_duration, seed, start,
-    interactive_ttl, max_ttl, background_jobs, usage_allocation_seconds, instance, auto_tick (strict,
+    interactive_ttl, max_ttl, background_jobs, usage_allocation_seconds, instance, auto_tick,
+    simulation_budget, simulation (strict,
     max_jobs and max_qpu_seconds are checked by the pytest plugin at teardown). An unknown option raises
     `OptionError` at once.
     """

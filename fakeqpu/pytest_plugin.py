@@ -56,6 +56,8 @@ _TEXT_OPTIONS: dict[str, Any] = {
     "max_qpu_seconds": float,
     "auto_tick": float,
     "instance": str,
+    "simulation_budget": float,
+    "simulation": str,
 }
 _SWITCHES = ("strict",)  # on the command line a bare flag: `--fakeqpu-strict`
 

@@ -9,7 +9,7 @@ from fakeqpu.execution.encoding import sampler_result_text
 from fakeqpu.execution.prepared import PreparedJob
 from fakeqpu.execution.programs.common import Run, pub_job, pubs_problem
 from fakeqpu.execution.pubs import sampler_pubs
-from fakeqpu.execution.simulation.sampler import run_sampler
+from fakeqpu.execution.simulation.sampler import check_exact_sampler, run_sampler
 
 
 class SamplerProgram:
@@ -24,6 +24,10 @@ class SamplerProgram:
         if options.seed_simulator is not None:
             seed = options.seed_simulator
         return sampler_result_text(run_sampler(prepared.pubs, prepared.backend_name, seed), start, stop)
+
+    def exact_problem(self, prepared: PreparedJob) -> None:
+        """Raise the job's failure when the exact-only policy cannot sample it exactly in budget."""
+        check_exact_sampler(prepared.pubs, prepared.backend_name)
 
 
 def _run_of(pub: Any) -> Run:
