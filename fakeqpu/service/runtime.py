@@ -406,6 +406,10 @@ class RuntimeService(Toolkit):
             return f"Error code {job.reason.code}; {job.reason.message}"
         return f"Job {job.id} was {job.status.lower()}."
 
+    def simulations(self) -> list[dict[str, Any]]:
+        """The simulations under way (no lock: a result being computed holds it)."""
+        return execution.simulations_under_way()
+
     def job_logs(self, job_id: str) -> str:
         with self.lock:
             job = self.job(job_id)
