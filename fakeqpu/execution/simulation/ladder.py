@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from qiskit.circuit import ControlFlowOp, QuantumCircuit
@@ -62,6 +62,12 @@ class CircuitStats:
     """log2 of an upper bound on the bond dimension an exact MPS needs, in the order Aer uses."""
     swap_weight: int
     """Two-qubit gates plus the swaps Aer's MPS adds to bring their qubits side by side."""
+    order: tuple[int, ...] = ()
+    """For the MPS trajectories: position of each qubit in a bandwidth-reducing order (reverse
+    Cuthill-McKee of the two-qubit gates' graph), () when not computed; the trajectories' circuit
+    is relabelled in it, where the bond bound and swap weight are `ordered_*`."""
+    ordered_bond_log2: int = 0
+    ordered_swap_weight: int = 0
 
 
 @dataclass(frozen=True)
@@ -76,13 +82,14 @@ class Choice:
     """None: one noisy trajectory per shot (Aer's noise model); else K trajectories drawn here."""
     max_bond_dimension: int | None = None
     details: dict[str, float | int | str] = field(default_factory=dict)
+    order: tuple[int, ...] = ()
+    """Relabel qubit q to `order[q]` before running (MPS trajectories); () keeps the circuit's order."""
 
 
 def stats(circuit: QuantumCircuit) -> CircuitStats:
     n = circuit.num_qubits
     index = {qubit: i for i, qubit in enumerate(circuit.qubits)}
-    crossings = np.zeros(n + 1, dtype=np.int64)
-    two_qubit = swap_weight = 0
+    pairs: list[tuple[int, int, int]] = []  # (qubit, qubit, log2 of the gate's Schmidt rank bound)
     dynamic = False
     measured: set[int] = set()
     for instruction in circuit.data:
@@ -98,24 +105,57 @@ def stats(circuit: QuantumCircuit) -> CircuitStats:
         if measured.intersection(qubits):
             dynamic = True
         if len(qubits) == 2 and name not in _NOT_GATES:
-            low, high = min(qubits), max(qubits)
-            rank_log2 = 2 if name in ("swap", "iswap", "unitary") else 1
-            crossings[low] += rank_log2
-            crossings[high] -= rank_log2
-            two_qubit += 1
-            swap_weight += 1 + 2 * (high - low - 1)
-    per_cut = np.cumsum(crossings)[: max(n - 1, 0)]
-    cuts = np.arange(max(n - 1, 0))
-    bounded = np.minimum(per_cut, np.minimum(cuts + 1, n - 1 - cuts)) if n > 1 else np.zeros(0)
+            pairs.append((qubits[0], qubits[1], 2 if name in ("swap", "iswap", "unitary") else 1))
+    bond_log2, swap_weight = _mps_bounds(n, pairs, list(range(n)))
+    clifford = looks_clifford(circuit)
+    order: tuple[int, ...] = ()
+    ordered_bond, ordered_swaps = bond_log2, swap_weight
+    if n > STATEVECTOR_MAX_QUBITS and not clifford and not dynamic and pairs:
+        order = _bandwidth_order(n, pairs)
+        ordered_bond, ordered_swaps = _mps_bounds(n, pairs, list(order))
+        if ordered_swaps >= swap_weight:
+            order, ordered_bond, ordered_swaps = (), bond_log2, swap_weight
     return CircuitStats(
         qubits=n,
         operations=len(circuit.data),
-        two_qubit=two_qubit,
-        clifford=looks_clifford(circuit),
+        two_qubit=len(pairs),
+        clifford=clifford,
         dynamic=dynamic,
-        bond_log2=int(bounded.max()) if len(bounded) else 0,
+        bond_log2=bond_log2,
         swap_weight=swap_weight,
+        order=order,
+        ordered_bond_log2=ordered_bond,
+        ordered_swap_weight=ordered_swaps,
     )
+
+
+def _mps_bounds(n: int, pairs: list[tuple[int, int, int]], position: list[int]) -> tuple[int, int]:
+    """(log2 of a bond dimension bound, swap weight) of the gates with qubit q at `position[q]`."""
+    crossings = np.zeros(n + 1, dtype=np.int64)
+    swap_weight = 0
+    for a, b, rank_log2 in pairs:
+        low, high = sorted((position[a], position[b]))
+        crossings[low] += rank_log2
+        crossings[high] -= rank_log2
+        swap_weight += 1 + 2 * (high - low - 1)
+    if n < 2:
+        return 0, swap_weight
+    cuts = np.arange(n - 1)
+    bounded = np.minimum(np.cumsum(crossings)[: n - 1], np.minimum(cuts + 1, n - 1 - cuts))
+    return int(bounded.max()), swap_weight
+
+
+def _bandwidth_order(n: int, pairs: list[tuple[int, int, int]]) -> tuple[int, ...]:
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import reverse_cuthill_mckee
+
+    rows = [a for a, b, _ in pairs] + [b for a, b, _ in pairs]
+    columns = [b for a, b, _ in pairs] + [a for a, b, _ in pairs]
+    graph = csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(n, n))
+    sequence = reverse_cuthill_mckee(graph, symmetric_mode=True)
+    position = np.empty(n, dtype=np.int64)
+    position[sequence] = np.arange(n)
+    return tuple(int(p) for p in position)
 
 
 def choose(
@@ -201,13 +241,15 @@ def _approximate(s: CircuitStats, shots: int, sets: int, budget: float) -> Choic
             details={"noise": "pauli_twirled"},
         )
 
-    def cost(chi: int, k: int) -> float:
-        return sets * (k * (_mps_gates(s, chi) + build) + _mps_sample(s, chi, shots))
+    ordered = replace(s, bond_log2=s.ordered_bond_log2, swap_weight=s.ordered_swap_weight) if s.order else s
 
-    chi = _largest_bond(s, budget, lambda c: cost(c, floor))
+    def cost(chi: int, k: int) -> float:
+        return sets * (k * (_mps_gates(ordered, chi) + build) + _mps_sample(ordered, chi, shots))
+
+    chi = _largest_bond(ordered, budget, lambda c: cost(c, floor))
     k = max(floor, min(shots, int((budget - cost(chi, 0)) / max(cost(chi, 1) - cost(chi, 0), 1e-9))))
     k = max(1, min(k, shots))
-    truncated = chi < 2**s.bond_log2
+    truncated = chi < 2**ordered.bond_log2
     return Choice(
         "mps_trajectories",
         "matrix_product_state",
@@ -215,7 +257,8 @@ def _approximate(s: CircuitStats, shots: int, sets: int, budget: float) -> Choic
         _RUN_OVERHEAD + cost(chi, k),
         trajectories=k,
         max_bond_dimension=chi if truncated else None,
-        details={"noise": "pauli_twirled", "bond_dimension_bound": 2**s.bond_log2},
+        details={"noise": "pauli_twirled", "bond_dimension_bound": 2**ordered.bond_log2},
+        order=s.order,
     )
 
 

@@ -16,7 +16,7 @@ is left out of these wide models.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -64,6 +64,22 @@ class TrajectoryNoise:
 
     channels: dict[tuple[str, tuple[int, ...]], tuple[list[str], Any]]
     readout: Any
+    readout_errors: list[tuple[int, Any]] = field(default_factory=list)
+    _relabelled: dict[tuple[int, ...], Any] = field(default_factory=dict)
+
+    def readout_for(self, order: tuple[int, ...]) -> Any:
+        """`readout` for the circuit with qubit q moved to `order[q]`."""
+        if not order:
+            return self.readout
+        with _lock:
+            cached = self._relabelled.get(order)
+            if cached is None:
+                model = NoiseModel()
+                for qubit, error in self.readout_errors:
+                    model.add_readout_error(error, [order[qubit]])
+                cached = AerSimulator(noise_model=_SerialisedOnce(model), max_parallel_threads=0)
+                self._relabelled[order] = cached
+            return cached
 
 
 def backend_target(backend_name: str) -> Target:
@@ -133,10 +149,12 @@ def trajectory_noise(built: Any) -> TrajectoryNoise | None:
             labels, probabilities = pauli_probabilities(fidelities, len(qargs))
             channels[(name, qargs)] = (labels, np.cumsum(probabilities))
         model = NoiseModel()
+        errors = []
         for qargs, error in basic_device_readout_errors(target=target):
             model.add_readout_error(error, qargs)
+            errors.append((qargs[0], error))
         readout = AerSimulator(noise_model=_SerialisedOnce(model), max_parallel_threads=0)
-        made = TrajectoryNoise(channels, readout)
+        made = TrajectoryNoise(channels, readout, errors)
         _trajectory_noise[key] = made
         return made
 

@@ -188,6 +188,8 @@ def _trajectory_run(
         template, added, values = trajectories.noisy_template(
             experiment.circuit, trajectory_noise.channels, count, rng
         )
+        if choice.order:
+            template = trajectories.relabelled(template, choice.order)
         bind: dict[Any, list[float]] = {
             p: np.repeat(experiment.bindings[:, i], count).tolist() for i, p in enumerate(original)
         }

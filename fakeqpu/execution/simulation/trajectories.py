@@ -107,3 +107,13 @@ def noisy_template(
             inserted[position] = extra
     values = np.stack(columns, axis=1) if columns else np.zeros((count, 0))
     return _with_insertions(circuit, inserted), parameters, values
+
+
+def relabelled(circuit: QuantumCircuit, order: tuple[int, ...]) -> QuantumCircuit:
+    """The circuit with qubit q moved to position `order[q]` (clbits untouched, so results read the same)."""
+    out = circuit.copy_empty_like()
+    index = {qubit: i for i, qubit in enumerate(circuit.qubits)}
+    qubits = out.qubits
+    for instruction in circuit.data:
+        out._append(instruction.replace(qubits=[qubits[order[index[q]]] for q in instruction.qubits]))
+    return out
