@@ -40,7 +40,7 @@ def stats(
 def test_narrow_circuits_get_the_exact_density_matrix():
     choice, exact = ladder.choose(stats(2, operations=10), 1000, 1, 10.0, exact_only=False)
     assert (choice.method, choice.exact, choice.trajectories) == ("density_matrix", True, None)
-    assert exact is choice and choice.predicted_seconds < 0.01
+    assert exact is choice and choice.predicted_seconds < 0.05
 
 
 def test_wide_entangled_sampling_gets_bounded_mps_trajectories_within_budget():

@@ -29,6 +29,7 @@ EXACT_NOISE_MAX_QUBITS = 10
 STATEVECTOR_MAX_QUBITS = 24
 MAX_BOND_DIMENSION = 256  # 127 qubits × χ² × 32 bytes stays under 300 MB
 MIN_TRAJECTORIES = 8
+MAX_TRAJECTORIES = 256  # shots share a trajectory past this: more would add overhead, not accuracy
 _AUTOMATIC_MAX_QUBITS = 20  # Aer's own pick (statevector or density matrix) as before the ladder
 
 # Seconds per unit of work (Aer 0.18, two cores; see the module's docstring).
@@ -41,7 +42,9 @@ _MPS_TWO_QUBIT = 2.2e-7  # per χ³, per two-qubit gate and per swap Aer inserts
 _MPS_OPERATION = 2e-6
 _MPS_SAMPLE = (1.5e-6, 1e-8, 3e-10)  # per qubit per shot: constant, per χ², per χ³
 _RUN_OVERHEAD = 2e-3  # per Aer run
-_TRAJECTORY_BUILD = 1.5e-6  # per operation per trajectory, building its circuit in Python
+_PER_SHOT = (1e-5, 1e-6)  # reading back each shot's bits: constant, per qubit
+_TRAJECTORY_BUILD = 1.5e-6  # per operation per trajectory, drawing its errors and binding them
+_TRAJECTORY = 4e-3  # per trajectory: one more bound experiment in Aer, its result read back
 
 _CLIFFORD_GATES = frozenset(
     {"id", "x", "y", "z", "h", "s", "sdg", "sx", "sxdg", "cx", "cy", "cz", "swap", "ecr", "iswap"}
@@ -165,12 +168,16 @@ def choose(
 
     In `exact_only` mode the first is exact or the caller fails the job naming it."""
     s = circuit_stats
-    exact = _exact_candidates(s, shots, sets)
+    reading = sets * shots * (_PER_SHOT[0] + _PER_SHOT[1] * s.qubits)
+    exact = [
+        replace(c, predicted_seconds=c.predicted_seconds + reading) for c in _exact_candidates(s, shots, sets)
+    ]
     for candidate in exact:
         if candidate.predicted_seconds <= budget:
             return candidate, candidate
     best_exact = min(exact, key=lambda c: c.predicted_seconds) if exact else None
-    return _approximate(s, shots, sets, budget), best_exact
+    approximate = _approximate(s, shots, sets, max(budget - reading, 0.0))
+    return replace(approximate, predicted_seconds=approximate.predicted_seconds + reading), best_exact
 
 
 def _exact_candidates(s: CircuitStats, shots: int, sets: int) -> list[Choice]:
@@ -215,7 +222,7 @@ def _approximate(s: CircuitStats, shots: int, sets: int, budget: float) -> Choic
             details={"noise": _noise(s), "bond_dimension_bound": 2**s.bond_log2},
         )
     floor = min(shots, MIN_TRAJECTORIES)
-    build = s.operations * _TRAJECTORY_BUILD
+    build = s.operations * _TRAJECTORY_BUILD + _TRAJECTORY
     if s.clifford:
         once = s.operations * s.qubits * _STABILIZER_NOISY / 4 + build
         sample = shots * _STABILIZER_SAMPLE * s.qubits**2
@@ -248,7 +255,7 @@ def _approximate(s: CircuitStats, shots: int, sets: int, budget: float) -> Choic
 
     chi = _largest_bond(ordered, budget, lambda c: cost(c, floor))
     k = max(floor, min(shots, int((budget - cost(chi, 0)) / max(cost(chi, 1) - cost(chi, 0), 1e-9))))
-    k = max(1, min(k, shots))
+    k = max(1, min(k, shots, MAX_TRAJECTORIES))
     truncated = chi < 2**ordered.bond_log2
     return Choice(
         "mps_trajectories",
@@ -264,7 +271,7 @@ def _approximate(s: CircuitStats, shots: int, sets: int, budget: float) -> Choic
 
 def _trajectories(once: float, sample: float, shots: int, budget: float) -> int:
     fits = int((budget - sample) / max(once, 1e-9))
-    return max(1, min(shots, max(fits, min(shots, MIN_TRAJECTORIES))))
+    return max(1, min(shots, MAX_TRAJECTORIES, max(fits, min(shots, MIN_TRAJECTORIES))))
 
 
 def _largest_bond(s: CircuitStats, budget: float, cost: Callable[[int], float]) -> int:
