@@ -179,14 +179,26 @@ def executor_mirror_pec(backend: Any) -> tuple[Any, dict[str, Any]]:
 
 
 def _line(backend: Any, size: int) -> list[int]:
-    graph = backend.coupling_map.graph.to_undirected()
-    import rustworkx
+    """A path of `size` coupled qubits (depth-first search of the coupling map)."""
+    neighbours: dict[int, set[int]] = {}
+    for a, b in backend.coupling_map.get_edges():
+        neighbours.setdefault(a, set()).add(b)
+        neighbours.setdefault(b, set()).add(a)
 
-    for start in range(backend.num_qubits):
-        for end in range(backend.num_qubits):
-            path = rustworkx.dijkstra_shortest_paths(graph, start, end).get(end)
-            if path is not None and len(path) == size:
-                return list(path)
+    def extend(path: list[int]) -> list[int] | None:
+        if len(path) == size:
+            return path
+        for nxt in sorted(neighbours.get(path[-1], ())):
+            if nxt not in path:
+                found = extend([*path, nxt])
+                if found:
+                    return found
+        return None
+
+    for start in sorted(neighbours):
+        found = extend([start])
+        if found:
+            return found
     raise RuntimeError("no line of qubits")
 
 

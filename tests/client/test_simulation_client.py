@@ -85,3 +85,19 @@ def test_a_small_budget_approximates_instead_of_failing(fake_runtime, fake_backe
 
 def test_the_control_api_lists_running_simulations(fake_runtime):
     assert fake_runtime.simulations() == []
+
+
+@pytest.mark.fakeqpu(simulation="exact", simulation_budget=1e-4)
+def test_exact_only_fails_an_estimator_job_at_submission(fake_runtime, fake_backend):
+    from qiskit.quantum_info import SparsePauliOp
+    from qiskit_ibm_runtime import EstimatorV2
+
+    circuit = _ghz_isa(fake_backend, 4)
+    circuit.remove_final_measurements()
+    observable = SparsePauliOp("ZZZZ").apply_layout(circuit.layout)
+    job = EstimatorV2(mode=fake_backend).run([(circuit, observable)])
+    with pytest.raises(RuntimeJobFailureError) as failure:
+        job.result()
+    assert "1520" in str(failure.value) and "approximate method" in str(failure.value)
+    (record,) = fake_runtime.jobs()
+    assert record.status == "Failed" and record.reason_code == 1520 and record.simulation is None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -60,7 +60,11 @@ def run_estimator(
     tasks: Sequence[EstimatorTask], options: JobOptions, backend_name: str, seed: int
 ) -> list[EstimatorPubData]:
     plans = [_plan(task, backend_name, _executed_shots(options, task.shots)) for task in tasks]
-    experiments = [experiment for plan in plans for experiment in plan.experiments]
+    experiments = [
+        replace(experiment, label=f"pub {index}")
+        for index, plan in enumerate(plans)
+        for experiment in plan.experiments
+    ]
     outcomes = iter(sample(experiments, seed))
     results = []
     for task, plan in zip(tasks, plans, strict=True):
@@ -234,3 +238,14 @@ def _randomizations(options: JobOptions, shots: int) -> tuple[int, int] | None:
 def _executed_shots(options: JobOptions, shots: int) -> int:
     randomizations = _randomizations(options, shots)
     return shots if randomizations is None else randomizations[0] * randomizations[1]
+
+
+def check_exact_estimator(tasks: Sequence[EstimatorTask], options: JobOptions, backend_name: str) -> None:
+    """Fail (`plan.not_exact`) when the current exact-only policy cannot sample every basis exactly."""
+    from fakeqpu.execution.simulation.simulate import check_exact
+
+    experiments = []
+    for index, task in enumerate(tasks):
+        for experiment in _plan(task, backend_name, _executed_shots(options, task.shots)).experiments:
+            experiments.append(replace(experiment, label=f"pub {index}"))
+    check_exact(experiments)

@@ -219,7 +219,7 @@ def _approximate(s: CircuitStats, shots: int, sets: int, budget: float) -> Choic
             False,
             seconds,
             max_bond_dimension=chi,
-            details={"noise": _noise(s), "bond_dimension_bound": 2**s.bond_log2},
+            details={"noise": _noise(s), "bond_dimension_bound": _bound_text(s.bond_log2)},
         )
     floor = min(shots, MIN_TRAJECTORIES)
     build = s.operations * _TRAJECTORY_BUILD + _TRAJECTORY
@@ -264,7 +264,7 @@ def _approximate(s: CircuitStats, shots: int, sets: int, budget: float) -> Choic
         _RUN_OVERHEAD + cost(chi, k),
         trajectories=k,
         max_bond_dimension=chi if truncated else None,
-        details={"noise": "pauli_twirled", "bond_dimension_bound": 2**ordered.bond_log2},
+        details={"noise": "pauli_twirled", "bond_dimension_bound": _bound_text(ordered.bond_log2)},
         order=s.order,
     )
 
@@ -279,6 +279,10 @@ def _largest_bond(s: CircuitStats, budget: float, cost: Callable[[int], float]) 
     while chi > 2 and cost(chi) > budget:
         chi //= 2
     return max(chi, 1)
+
+
+def _bound_text(log2: int) -> int | str:
+    return 2**log2 if log2 <= 30 else f"2^{log2}"
 
 
 def _mps_gates(s: CircuitStats, chi: int) -> float:
