@@ -143,13 +143,13 @@ def executor_mirror_pec(backend: Any) -> tuple[Any, dict[str, Any]]:
     circuit = QuantumCircuit(backend.num_qubits)
     steps = [(angles, parity, False) for angles, parity in half]
     steps += [(angles, parity, True) for angles, parity in reversed(half)]
-    for index, (angles, parity, inverse) in enumerate(steps):
+    for angles, parity, inverse in steps:
         pairs = [(line[i], line[i + 1]) for i in range(parity, size - 1, 2)]
         if not inverse:
             for q, angle in zip(line, angles, strict=True):
                 circuit.rz(angle, q)
                 circuit.sx(q)
-        with circuit.box([Twirl(), InjectNoise(ref=f"layer{index % 2}", modifier_ref="pec")]):
+        with circuit.box([Twirl(), InjectNoise(ref=f"layer{parity}", modifier_ref="pec")]):
             for a, b in pairs:
                 getattr(circuit, two_qubit)(a, b)
         if inverse:
