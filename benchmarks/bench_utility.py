@@ -145,18 +145,20 @@ def executor_mirror_pec(backend: Any) -> tuple[Any, dict[str, Any]]:
     steps += [(angles, parity, True) for angles, parity in reversed(half)]
     for angles, parity, inverse in steps:
         pairs = [(line[i], line[i + 1]) for i in range(parity, size - 1, 2)]
-        if not inverse:
-            for q, angle in zip(line, angles, strict=True):
-                circuit.rz(angle, q)
-                circuit.sx(q)
-        with circuit.box([Twirl(), InjectNoise(ref=f"layer{parity}", modifier_ref="pec")]):
+        # every gate in a box (twirled Paulis cannot pass a bare rz): the 1q layer is the dressing
+        twirl = Twirl(dressing="right") if inverse else Twirl()
+        with circuit.box([twirl, InjectNoise(ref=f"layer{parity}", modifier_ref="pec")]):
+            if not inverse:
+                for q, angle in zip(line, angles, strict=True):
+                    circuit.rz(angle, q)
+                    circuit.sx(q)
             for a, b in pairs:
                 getattr(circuit, two_qubit)(a, b)
-        if inverse:
-            for q, angle in zip(line, angles, strict=True):
-                circuit.rz(math.pi, q)  # rz(π)·sx·rz(π) is sx† up to a phase, in native gates
-                circuit.sx(q)
-                circuit.rz(math.pi - angle, q)
+            if inverse:
+                for q, angle in zip(line, angles, strict=True):
+                    circuit.rz(math.pi, q)  # rz(π)·sx·rz(π) is sx† up to a phase, in native gates
+                    circuit.sx(q)
+                    circuit.rz(math.pi - angle, q)
     measured = QuantumCircuit(backend.num_qubits, size)
     measured.compose(circuit, inplace=True)
     with measured.box([Twirl()]):
