@@ -230,3 +230,20 @@ def test_noiseless_reference_sanity():
     circuit = QuantumCircuit(2)
     circuit.x(0)
     assert Statevector(circuit).probabilities_dict() == {"01": 1.0}
+
+
+def test_a_small_pub_keeps_its_exact_method_beside_a_wide_one_that_is_approximated(transpile):
+    bell = QuantumCircuit(2)
+    bell.h(0)
+    bell.cx(0, 1)
+    bell.measure_all()
+    pubs = [
+        SamplerPub.coerce(transpile(bell), 1000),
+        SamplerPub.coerce(transpile(_entangling(30, seed=5)), 1000),
+    ]
+    with plan.simulating(plan.SimulationPolicy(budget_seconds=0.5)) as reports:
+        run_sampler(pubs, BACKEND, 2)
+    by_pub = {entry.where: entry for entry in reports}
+    assert by_pub["pub 0"].exact is True
+    assert by_pub["pub 1"].method == "mps_trajectories"
+    assert sum(entry.predicted_seconds for entry in reports) <= 0.5 * 1.01

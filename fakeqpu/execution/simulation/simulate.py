@@ -41,17 +41,17 @@ def bindings(pub: Any, parameters: Any) -> NDArray[np.float64]:
 def sample(experiments: Sequence[Experiment], seed: int) -> list[NDArray[np.bool_]]:
     """Per experiment, the clbits of every shot: bool (N, shots, num_clbits), clbit i in column i.
 
-    Each group of experiments that share a noise model and a shot count gets an equal share of the
-    job's simulation budget; within it, each experiment the most faithful method that fits (see
-    `ladder.py`), reported to `plan`."""
+    Each experiment gets a share of the job's simulation budget (`_shares`) and the most faithful
+    method that fits it (see `ladder.py`), reported to `plan`."""
     groups: dict[tuple[Hashable, int], list[int]] = {}
     for position, experiment in enumerate(experiments):
         groups.setdefault((experiment.noise_key, experiment.shots), []).append(position)
     out: list[NDArray[np.bool_]] = [np.zeros(0, dtype=bool)] * len(experiments)
-    share = plan.policy().budget_seconds / max(1, len(groups))
+    shares = _shares(experiments)
     for run_index, members in enumerate(groups.values()):
         batch = [experiments[position] for position in members]
-        for position, bits in zip(members, _run(batch, _run_seed(seed, run_index), share), strict=True):
+        budgets = [shares[position] for position in members]
+        for position, bits in zip(members, _run(batch, _run_seed(seed, run_index), budgets), strict=True):
             out[position] = bits
     return out
 
@@ -62,21 +62,33 @@ def _run_seed(seed: int, run_index: int) -> int:
 
 def check_exact(experiments: Sequence[Experiment]) -> None:
     """Raise `plan.not_exact` if, under the current policy, some experiment would be approximated."""
-    groups: dict[tuple[Hashable, int], list[Experiment]] = {}
-    for experiment in experiments:
-        groups.setdefault((experiment.noise_key, experiment.shots), []).append(experiment)
-    share = plan.policy().budget_seconds / max(1, len(groups))
-    for batch in groups.values():
-        _choices(batch, share)
+    _choices(experiments, _shares(experiments))
 
 
-def _choices(batch: Sequence[Experiment], budget: float) -> list[ladder.Choice]:
+def _shares(experiments: Sequence[Experiment]) -> list[float]:
+    """The job's budget shared out by water-filling: an experiment whose most faithful method costs
+    less than an equal share gets just that, the others split what is left equally (so a job of
+    many small PUBs and one wide one approximates only the wide one)."""
+    budget = plan.policy().budget_seconds
+    wanted = [
+        ladder.choose(_stats(e.circuit), e.shots, len(e.bindings), math.inf, False)[0].predicted_seconds
+        for e in experiments
+    ]
+    shares = [0.0] * len(experiments)
+    remaining, left = budget, len(experiments)
+    for position in sorted(range(len(experiments)), key=lambda p: wanted[p]):
+        shares[position] = min(wanted[position], remaining / left)
+        remaining -= shares[position]
+        left -= 1
+    return shares
+
+
+def _choices(batch: Sequence[Experiment], budgets: Sequence[float]) -> list[ladder.Choice]:
     policy = plan.policy()
-    share = budget / len(batch)
     choices = []
-    for experiment in batch:
+    for experiment, budget in zip(batch, budgets, strict=True):
         choice, exact = ladder.choose(
-            _stats(experiment.circuit), experiment.shots, len(experiment.bindings), share, policy.exact_only
+            _stats(experiment.circuit), experiment.shots, len(experiment.bindings), budget, policy.exact_only
         )
         if policy.exact_only and not choice.exact:
             raise plan.not_exact(
@@ -86,8 +98,8 @@ def _choices(batch: Sequence[Experiment], budget: float) -> list[ladder.Choice]:
     return choices
 
 
-def _run(batch: Sequence[Experiment], seed: int, budget: float) -> list[NDArray[np.bool_]]:
-    choices = _choices(batch, budget)
+def _run(batch: Sequence[Experiment], seed: int, budgets: Sequence[float]) -> list[NDArray[np.bool_]]:
+    choices = _choices(batch, budgets)
     out: list[NDArray[np.bool_]] = [np.zeros(0, dtype=bool)] * len(batch)
     per_shot: dict[tuple[str, int | None], list[int]] = {}
     for position, choice in enumerate(choices):
