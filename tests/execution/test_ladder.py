@@ -55,6 +55,12 @@ def test_wide_entangled_sampling_gets_bounded_mps_trajectories_within_budget():
     assert exact is None  # no exact method at all: 2^29 bond dimension, 127 qubits
 
 
+def test_an_unlimited_budget_still_gives_a_finite_plan():
+    choice, _ = ladder.choose(stats(127, operations=6500, bond_log2=29), 4096, 1, math.inf, exact_only=False)
+    assert choice.method == "mps_trajectories" and math.isfinite(choice.predicted_seconds)
+    assert choice.max_bond_dimension == ladder.MAX_BOND_DIMENSION
+
+
 def test_a_bigger_budget_buys_a_bigger_bond_dimension_or_more_trajectories():
     wide = stats(127, operations=6500, bond_log2=29)
     small, _ = ladder.choose(wide, 4096, 1, 2.0, exact_only=False)

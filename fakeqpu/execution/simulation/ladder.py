@@ -42,6 +42,7 @@ _MPS_TWO_QUBIT = 2.2e-7  # per χ³, per two-qubit gate and per swap Aer inserts
 _MPS_OPERATION = 2e-6
 _MPS_SAMPLE = (1.5e-6, 1e-8, 3e-10)  # per qubit per shot: constant, per χ², per χ³
 _RUN_OVERHEAD = 2e-3  # per Aer run
+_LONGEST = 1e9  # an unlimited budget, as a number the arithmetic below can use
 _PER_SHOT = (1e-5, 1e-6)  # reading back each shot's bits: constant, per qubit
 _TRAJECTORY_BUILD = 1.5e-6  # per operation per trajectory, drawing its errors and binding them
 _TRAJECTORY = 4e-3  # per trajectory: one more bound experiment in Aer, its result read back
@@ -168,6 +169,7 @@ def choose(
 
     In `exact_only` mode the first is exact or the caller fails the job naming it."""
     s = circuit_stats
+    budget = min(budget, _LONGEST)
     reading = sets * shots * (_PER_SHOT[0] + _PER_SHOT[1] * s.qubits)
     exact = [
         replace(c, predicted_seconds=c.predicted_seconds + reading) for c in _exact_candidates(s, shots, sets)
