@@ -63,9 +63,10 @@ def test_the_job_record_has_no_simulation_before_the_result_is_read(fake_runtime
     assert record.simulation is None
 
 
-@pytest.mark.fakeqpu(simulation="exact", simulation_budget=1e-4)
+# 10 qubits: the exact density matrix is predicted to take seconds, statevector trajectories far less
+@pytest.mark.fakeqpu(simulation="exact", simulation_budget=0.01)
 def test_exact_only_fails_a_job_that_would_need_an_approximation(fake_runtime, fake_backend):
-    job = SamplerV2(mode=fake_backend).run([_ghz_isa(fake_backend, 4)], shots=4000)
+    job = SamplerV2(mode=fake_backend).run([_ghz_isa(fake_backend, 10)], shots=4000)
     with pytest.raises(RuntimeJobFailureError) as failure:
         job.result()
     assert job.status() == "ERROR"
@@ -74,9 +75,9 @@ def test_exact_only_fails_a_job_that_would_need_an_approximation(fake_runtime, f
     assert record.status == "Failed" and record.reason_code == 1520
 
 
-@pytest.mark.fakeqpu(simulation_budget=1e-4)
+@pytest.mark.fakeqpu(simulation_budget=0.01)
 def test_a_small_budget_approximates_instead_of_failing(fake_runtime, fake_backend):
-    result = SamplerV2(mode=fake_backend).run([_ghz_isa(fake_backend, 4)], shots=400).result()
+    result = SamplerV2(mode=fake_backend).run([_ghz_isa(fake_backend, 10)], shots=400).result()
     (entry,) = result.metadata["fakeqpu"]["simulation"]
     assert entry["method"] == "statevector_trajectories" and entry["exact"] is False
     assert entry["details"]["trajectories"] >= 8
@@ -87,14 +88,14 @@ def test_the_control_api_lists_running_simulations(fake_runtime):
     assert fake_runtime.simulations() == []
 
 
-@pytest.mark.fakeqpu(simulation="exact", simulation_budget=1e-4)
+@pytest.mark.fakeqpu(simulation="exact", simulation_budget=0.01)
 def test_exact_only_fails_an_estimator_job_at_submission(fake_runtime, fake_backend):
     from qiskit.quantum_info import SparsePauliOp
     from qiskit_ibm_runtime import EstimatorV2
 
-    circuit = _ghz_isa(fake_backend, 4)
+    circuit = _ghz_isa(fake_backend, 10)
     circuit.remove_final_measurements()
-    observable = SparsePauliOp("ZZZZ").apply_layout(circuit.layout)
+    observable = SparsePauliOp("Z" * 10).apply_layout(circuit.layout)
     job = EstimatorV2(mode=fake_backend).run([(circuit, observable)])
     with pytest.raises(RuntimeJobFailureError) as failure:
         job.result()

@@ -55,6 +55,11 @@ def test_wide_entangled_sampling_gets_bounded_mps_trajectories_within_budget():
     assert exact is None  # no exact method at all: 2^29 bond dimension, 127 qubits
 
 
+def test_a_huge_sweep_of_a_small_circuit_stays_exact_as_nothing_would_be_cheaper():
+    choice, _ = ladder.choose(stats(2, operations=10), 1000, 100_000, 1.0, exact_only=False)
+    assert choice.exact and choice.predicted_seconds > 1.0
+
+
 def test_an_unlimited_budget_still_gives_a_finite_plan():
     choice, _ = ladder.choose(stats(127, operations=6500, bond_log2=29), 4096, 1, math.inf, exact_only=False)
     assert choice.method == "mps_trajectories" and math.isfinite(choice.predicted_seconds)
@@ -149,7 +154,13 @@ def _entangling(size: int, seed: int) -> QuantumCircuit:
     return circuit
 
 
-def test_statevector_trajectories_sample_the_exact_twirled_density_matrix(transpile):
+@pytest.fixture
+def no_exact_rung(monkeypatch):
+    """Force the approximate rungs on circuits small enough to check exactly."""
+    monkeypatch.setattr(ladder, "_exact_candidates", lambda *args: [])
+
+
+def test_statevector_trajectories_sample_the_exact_twirled_density_matrix(transpile, no_exact_rung):
     isa = transpile(_entangling(4, seed=1))
     counts, reports = _run(isa, 8000, budget=1e-4)
     assert reports[0]["method"] == "statevector_trajectories" and reports[0]["exact"] is False
@@ -158,7 +169,9 @@ def test_statevector_trajectories_sample_the_exact_twirled_density_matrix(transp
     assert _tvd(counts, _twirled_reference(isa)) < 0.05
 
 
-def test_truncated_mps_trajectories_stay_within_their_reported_truncation(transpile, monkeypatch):
+def test_truncated_mps_trajectories_stay_within_their_reported_truncation(
+    transpile, monkeypatch, no_exact_rung
+):
     monkeypatch.setattr(ladder, "STATEVECTOR_MAX_QUBITS", 0)  # force the MPS rung on a checkable width
     isa = transpile(_entangling(6, seed=2))
     counts, reports = _run(isa, 8000, budget=1e-4)
@@ -170,7 +183,7 @@ def test_truncated_mps_trajectories_stay_within_their_reported_truncation(transp
     assert _tvd(counts, _twirled_reference(isa)) < math.sqrt(error) + 0.05
 
 
-def test_a_wide_product_state_on_mps_trajectories_matches_its_closed_form(transpile):
+def test_a_wide_product_state_on_mps_trajectories_matches_its_closed_form(transpile, no_exact_rung):
     size = 30
     angles = np.linspace(0.3, 2.8, size)
     circuit = QuantumCircuit(size)
@@ -190,10 +203,10 @@ def test_a_wide_product_state_on_mps_trajectories_matches_its_closed_form(transp
 
 
 def test_exact_only_policy_fails_a_job_that_needs_an_approximation(transpile):
-    isa = transpile(_entangling(4, seed=1))
-    exact_only = plan.SimulationPolicy(budget_seconds=1e-4, mode=plan.EXACT)
+    isa = transpile(_entangling(10, seed=1))  # a 10-qubit density matrix: seconds
+    exact_only = plan.SimulationPolicy(budget_seconds=0.01, mode=plan.EXACT)
     with plan.simulating(exact_only), pytest.raises(ExecutionError) as failure:
-        run_sampler([SamplerPub.coerce(isa, 100)], BACKEND, 1)
+        run_sampler([SamplerPub.coerce(isa, 4000)], BACKEND, 1)
     assert failure.value.code == SYSTEM_LIMITS
     assert "statevector_trajectories" in failure.value.message and "pub 0" in failure.value.message
 

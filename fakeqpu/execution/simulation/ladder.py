@@ -177,9 +177,15 @@ def choose(
     for candidate in exact:
         if candidate.predicted_seconds <= budget:
             return candidate, candidate
-    best_exact = min(exact, key=lambda c: c.predicted_seconds) if exact else None
     approximate = _approximate(s, shots, sets, max(budget - reading, 0.0))
-    return replace(approximate, predicted_seconds=approximate.predicted_seconds + reading), best_exact
+    approximate = replace(approximate, predicted_seconds=approximate.predicted_seconds + reading)
+    # Approximate only where it saves more than a budget: when reading the shots back dominates (a
+    # large sweep of a small circuit), no method is much cheaper, and the exact one stays.
+    for candidate in exact:
+        if candidate.predicted_seconds <= approximate.predicted_seconds + budget:
+            return candidate, candidate
+    best_exact = min(exact, key=lambda c: c.predicted_seconds) if exact else None
+    return approximate, best_exact
 
 
 def _exact_candidates(s: CircuitStats, shots: int, sets: int) -> list[Choice]:
