@@ -12,7 +12,8 @@ Most faithful first:
 
 The costs are Aer's measured seconds per unit of work on this project's reference machine (two
 cores, `benchmarks/bench_ladder_accuracy.py` prints predicted beside measured); a prediction is
-an estimate, good to a factor of ~2, which the default budget leaves room for.
+an estimate, good to a factor of ~3 (conservative for small jobs on an idle machine), which the
+default budget leaves room for.
 """
 
 from __future__ import annotations
