@@ -45,7 +45,26 @@ RUNTIME_FLAGS: dict[str, tuple[Callable[[str], Any], str]] = {
     "usage_allocation_seconds": (int, "Premium/Flex allocation reported by /instances/usage (0: none)"),
     "auto_tick": (float, "virtual seconds per runtime API request (default 1)"),
     "state_dir": (str, "keep the account (jobs, sessions, results, clock) in this directory across restarts"),
+    "simulation_budget": (float, "wall seconds one job's simulation may take (default 10)"),
+    "simulation": (str, "auto (approximate past the budget) or exact (fail such jobs)"),
 }
+
+
+def _tell_simulations(running: list[dict[str, Any]], told: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """One stderr line per simulation seen running (a client waiting on its job can see why)."""
+    now = set()
+    for entry in running:
+        key = (str(entry.get("job")), str(entry.get("where")))
+        now.add(key)
+        if key not in told:
+            print(
+                f"fakeqpu serve: simulating job {key[0]} ({key[1] or 'whole job'}): "
+                f"{entry.get('qubits')} qubits, {entry.get('method')}, "
+                f"predicted {entry.get('predicted_seconds')} s",
+                file=sys.stderr,
+                flush=True,
+            )
+    return now
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -128,8 +147,9 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         )
         print(server.dotenv(), end="", flush=True)
         print("# serving: stop with Ctrl-C or SIGTERM", flush=True)
+        told: set[tuple[str, str]] = set()
         while not stop.wait(1.0):
-            pass
+            told = _tell_simulations(server.simulations(), told)
     except (OSError, RuntimeError) as error:  # the port is taken, TLS without trustme
         print(f"fakeqpu serve: {error}", file=sys.stderr)
         return 2

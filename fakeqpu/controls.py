@@ -151,6 +151,11 @@ class Controls(ABC):
         """Every job of this instance in submission order: read-only `JobRecord` snapshots."""
         return self._model().job_records()
 
+    def simulations(self) -> list[dict[str, Any]]:
+        """The simulations running now (job, where, method, qubits, predicted_seconds, elapsed_seconds):
+        what a job whose result is being computed waits for. Read without waiting for the service."""
+        return self._model().simulations()
+
     def sessions(self) -> list[SessionRecord]:
         """Every session and batch in creation order: read-only `SessionRecord` snapshots."""
         return self._model().session_records()

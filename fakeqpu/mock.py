@@ -86,6 +86,8 @@ class FakeRuntime(Controls):
             job_duration=options.job_duration,
             open_plan_sessions=options.open_plan_sessions,
             user_jumps=self.clock.user_jumps,
+            simulation_budget=options.simulation_budget,
+            simulation=options.simulation,
         )
         self.app = FakeIbmCloud(
             self.model,
@@ -236,8 +238,8 @@ def mock_runtime(**options: Any) -> _MockRuntime:
 
     Options (all optional): plan, open_plan_sessions, backends, job_duration, seed, start,
     interactive_ttl, max_ttl, background_jobs, usage_allocation_seconds, instance, account_instances,
-    history, auto_tick (strict, max_jobs and max_qpu_seconds are checked by the pytest plugin at
-    teardown). An unknown option raises `OptionError` at once.
+    history, auto_tick, state_dir, simulation_budget, simulation (strict, max_jobs and max_qpu_seconds
+    are checked by the pytest plugin at teardown). An unknown option raises `OptionError` at once.
     """
     return _MockRuntime(RuntimeOptions.from_kwargs(options))
 

@@ -46,6 +46,8 @@ class RuntimeOptions:
     max_jobs: int | None = None  # the test fails when it submits more jobs
     max_qpu_seconds: float | None = None  # the test fails when its jobs use more QPU time
     state_dir: str | None = None  # keeps the account (jobs, sessions, results, clock) across restarts
+    simulation_budget: float | None = None  # wall seconds one job's simulation may take (None: 10)
+    simulation: str = "auto"  # "auto": approximate past the budget; "exact": fail such a job instead
 
     # Options about the test rather than the fake: the pytest plugin checks them at teardown.
     TEST_BUDGETS = ("strict", "max_jobs", "max_qpu_seconds")
@@ -130,6 +132,13 @@ class RuntimeOptions:
                 isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < float("inf")
             ):
                 raise OptionError(f"{name} must be a finite number of seconds >= 0, not {value!r}")
+        budget = self.simulation_budget
+        if budget is not None and (
+            isinstance(budget, bool) or not isinstance(budget, int | float) or not 0 < budget < float("inf")
+        ):
+            raise OptionError(f"simulation_budget must be a finite number of seconds > 0, not {budget!r}")
+        if self.simulation not in ("auto", "exact"):
+            raise OptionError(f"simulation must be 'auto' or 'exact', not {self.simulation!r}")
         if self.max_jobs is not None and (
             isinstance(self.max_jobs, bool) or not isinstance(self.max_jobs, int) or self.max_jobs < 0
         ):

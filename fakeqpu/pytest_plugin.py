@@ -58,6 +58,8 @@ _TEXT_OPTIONS: dict[str, Any] = {
     "instance": str,
     "account_instances": str,
     "history": str,
+    "simulation_budget": float,
+    "simulation": str,
 }
 _SWITCHES = ("strict",)  # on the command line a bare flag: `--fakeqpu-strict`
 

@@ -72,6 +72,7 @@ ROUTES: dict[tuple[str, str], Callable[[Controlled], Callable[..., Any]]] = {
     ("POST", "/clear_faults"): lambda c: c.app.clear_faults,
     ("GET", "/jobs"): lambda c: c.service.job_records,
     ("GET", "/sessions"): lambda c: c.service.session_records,
+    ("GET", "/simulations"): lambda c: c.service.simulations,
     ("GET", "/requests"): lambda c: c.app.requests,
     ("POST", "/reset"): lambda c: c.reset,
 }

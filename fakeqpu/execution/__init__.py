@@ -15,10 +15,24 @@ from qiskit import QuantumCircuit
 from fakeqpu.execution.errors import INCOMPATIBLE, VALIDATION, ExecutionError
 from fakeqpu.execution.prepared import PreparedJob
 from fakeqpu.execution.programs import Program, registry
-from fakeqpu.execution.simulation import noise
+from fakeqpu.execution.simulation import noise, plan
+from fakeqpu.execution.simulation.plan import DEFAULT_BUDGET_SECONDS, SimulationPolicy
 from fakeqpu.memo import ByIdentity
 
-__all__ = ["ExecutionError", "PreparedJob", "prepare", "program_ids", "run", "submission_problem", "warm"]
+__all__ = [
+    "DEFAULT_BUDGET_SECONDS",
+    "ExecutionError",
+    "PreparedJob",
+    "SimulationPolicy",
+    "check_exact",
+    "prepare",
+    "program_ids",
+    "run",
+    "run_reported",
+    "simulations_under_way",
+    "submission_problem",
+    "warm",
+]
 
 
 def program_ids() -> tuple[str, ...]:
@@ -60,14 +74,51 @@ def prepare_from_wire(program_id: str, params_wire: dict[str, Any], backend_name
     return prepare(program_id, params, backend_name, params_wire=params_wire)
 
 
-def run(prepared: PreparedJob, *, seed: int, start: datetime, stop: datetime) -> str:
-    """Simulate the job; return its results body (JSON text). Same seed, same text."""
-    try:
-        return _program(prepared.program_id).run(prepared, seed=seed, start=start, stop=stop)
-    except ExecutionError:
-        raise
-    except Exception as exc:
-        raise ExecutionError(INCOMPATIBLE, f"The job could not be executed: {exc}") from exc
+def run(
+    prepared: PreparedJob,
+    *,
+    seed: int,
+    start: datetime,
+    stop: datetime,
+    policy: SimulationPolicy | None = None,
+) -> str:
+    """Simulate the job under `policy` (default: the default budget, approximation allowed); return
+    its results body (JSON text). Same seed, same text."""
+    return run_reported(prepared, seed=seed, start=start, stop=stop, policy=policy)[0]
+
+
+def run_reported(
+    prepared: PreparedJob,
+    *,
+    seed: int,
+    start: datetime,
+    stop: datetime,
+    policy: SimulationPolicy | None = None,
+) -> tuple[str, list[dict[str, Any]]]:
+    """`run`, and the method report of each part of the job (`plan.MethodReport.as_json()`)."""
+    with plan.simulating(policy or SimulationPolicy()) as reports:
+        try:
+            text = _program(prepared.program_id).run(prepared, seed=seed, start=start, stop=stop)
+        except ExecutionError:
+            raise
+        except Exception as exc:
+            raise ExecutionError(INCOMPATIBLE, f"The job could not be executed: {exc}") from exc
+        return text, [entry.as_json() for entry in reports]
+
+
+def check_exact(prepared: PreparedJob, policy: SimulationPolicy) -> None:
+    """Raise the job's failure when `policy` is exact-only and some part of the job has no exact
+    method within the budget (predicted now, at submission, so the job fails as IBM fails jobs)."""
+    predict = getattr(_program(prepared.program_id), "exact_problem", None)
+    if predict is None:
+        return
+    with plan.simulating(policy):
+        predict(prepared)
+
+
+def simulations_under_way() -> list[dict[str, Any]]:
+    """The simulations running in this process now (`plan.running()`)."""
+    return plan.running()
 
 
 def warm(backend_name: str) -> None:

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from qiskit_ibm_runtime import RuntimeEncoder
 
 from fakeqpu.execution.options import JobOptions
+from fakeqpu.execution.simulation import plan
 from fakeqpu.execution.simulation.estimator import EstimatorPubData
 from fakeqpu.execution.simulation.sampler import SamplerPubData
 
@@ -46,7 +47,11 @@ def sampler_result_text(pubs: Sequence[SamplerPubData], start: datetime, stop: d
         for index, pub in enumerate(pubs)
     }
     span = _typed("DoubleSliceSpan", {"start": start, "stop": stop, "data_slices": data_slices})
-    metadata = {"execution": {"execution_spans": _typed("ExecutionSpans", {"spans": [span]})}, "version": 2}
+    metadata = {
+        "execution": {"execution_spans": _typed("ExecutionSpans", {"spans": [span]})},
+        "version": 2,
+        plan.METADATA_KEY: plan.metadata_entry(),
+    }
     return _dumps(_typed("PrimitiveResult", {"pub_results": pub_results, "metadata": metadata}))
 
 
@@ -85,6 +90,7 @@ def estimator_result_text(pubs: Sequence[EstimatorPubData], options: JobOptions)
         "twirling": dict(options.twirling),
         "resilience": resilience,
         "version": 2,
+        plan.METADATA_KEY: plan.metadata_entry(),
     }
     return _dumps(_typed("PrimitiveResult", {"pub_results": pub_results, "metadata": result_metadata}))
 

@@ -72,6 +72,7 @@ class Job:
     fault: Reason | None = None  # injected by `fail_jobs(at="run")`: fails after `fault_after` seconds
     fault_after: float | None = None
     params_zip: bytes | None = None  # params_wire, compressed once the job is compacted
+    simulation: list[dict[str, Any]] | None = None  # method reports, once the result is computed
 
     def wire_params(self) -> dict[str, Any]:
         """The params as posted, whether compacted or not."""

@@ -37,7 +37,10 @@ class JobRecord:
 
     `status` is IBM's word (`Queued`, `Running`, `Completed`, `Failed`, `Cancelled`); `reason_code`
     is IBM's error code of a failed or cancelled job (1217, 1305, ...); `shots` is one count per PUB;
-    `qpu_seconds` is the QPU time used so far; `options` the primitive options as posted.
+    `qpu_seconds` is the QPU time used so far; `options` the primitive options as posted;
+    `simulation` how fakeqpu simulated each part of the job (one dict per circuit or group of PUBs:
+    method, exact, qubits, predicted_seconds, seconds, where, details), None until the result was
+    computed (the fake simulates a job when its result is first read).
     """
 
     id: str
@@ -55,6 +58,7 @@ class JobRecord:
     started: datetime | None
     finished: datetime | None
     qpu_seconds: float
+    simulation: tuple[Mapping[str, Any], ...] | None = None
 
     @property
     def final(self) -> bool:
@@ -152,6 +156,9 @@ def job_record(job: Job, now: datetime) -> JobRecord:
         started=job.started_at,
         finished=job.finished_at,
         qpu_seconds=round(job.qpu_seconds(now), 3),
+        simulation=None
+        if job.simulation is None
+        else tuple(MappingProxyType(copy.deepcopy(entry)) for entry in job.simulation),
     )
 
 

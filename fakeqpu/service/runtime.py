@@ -6,6 +6,7 @@ acts; a domain error is raised as a `ServiceError` subclass carrying IBM's code.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 from collections.abc import Callable, Sequence
@@ -73,6 +74,8 @@ class RuntimeService(Toolkit):
         job_duration: JobDuration = None,
         open_plan_sessions: str = "job_mode",
         user_jumps: Callable[[], Sequence[tuple[datetime, datetime]]] | None = None,
+        simulation_budget: float | None = None,
+        simulation: str = "auto",
     ) -> None:
         if open_plan_sessions not in ("job_mode", "reject"):
             raise ValueError("open_plan_sessions must be 'job_mode' or 'reject'")
@@ -83,6 +86,12 @@ class RuntimeService(Toolkit):
         self._job_duration = job_duration
         self._open_plan_sessions = open_plan_sessions
         self._user_jumps = user_jumps  # the clock's record of time moved by the user's own tools
+        self.simulation = execution.SimulationPolicy(
+            budget_seconds=execution.DEFAULT_BUDGET_SECONDS
+            if simulation_budget is None
+            else simulation_budget,
+            mode=simulation,
+        )
         self.lock = threading.RLock()
         self.timeline = Timeline()
         self.created_at = now()  # when the instance was provisioned
@@ -269,6 +278,8 @@ class RuntimeService(Toolkit):
             try:
                 prepared = execution.prepare(program_id, params, backend, params_wire=params_wire)
                 estimate = prepared.estimated_seconds
+                if self.simulation.exact_only:
+                    execution.check_exact(prepared, self.simulation)
             except execution.ExecutionError as exc:
                 invalid = Reason(exc.code, exc.message, exc.solution)
                 estimate = 0.0
@@ -401,19 +412,30 @@ class RuntimeService(Toolkit):
     def _result_text(self, job: Job) -> str:
         if job.status == "Completed" and not job.background:
             assert job.started_at is not None and job.finished_at is not None
+            policy = dataclasses.replace(self.simulation, job_id=job.id)
             try:
                 # an account's history prepares its jobs only when their results are asked for
                 prepared = job.prepared or execution.prepare_from_wire(
                     job.program_id, job.wire_params(), job.backend_name
                 )
-                return execution.run(
-                    prepared, seed=job.simulation_seed, start=job.started_at, stop=job.finished_at
+                text, reports = execution.run_reported(
+                    prepared,
+                    seed=job.simulation_seed,
+                    start=job.started_at,
+                    stop=job.finished_at,
+                    policy=policy,
                 )
+                job.simulation = reports
+                return text
             except execution.ExecutionError as exc:
                 return f"Error code {exc.code}; {exc.message}"
         if job.reason is not None:
             return f"Error code {job.reason.code}; {job.reason.message}"
         return f"Job {job.id} was {job.status.lower()}."
+
+    def simulations(self) -> list[dict[str, Any]]:
+        """The simulations under way (no lock: a result being computed holds it)."""
+        return execution.simulations_under_way()
 
     def job_logs(self, job_id: str) -> str:
         with self.lock:

@@ -139,3 +139,15 @@ def test_reset_starts_a_fresh_fake_with_the_same_ids_for_the_same_seed(fakeqpu_s
         assert answer.status_code == 400 and error_code(answer) == 1208, bad
     assert len(fakeqpu_server.timeline()) == 1  # a refused reset changed nothing
     assert (fakeqpu_server.url, fakeqpu_server.control_token) == (url_before, token_before)
+
+
+def test_running_simulations_are_listed_without_waiting_for_them(fakeqpu_server):
+    from fakeqpu.execution.simulation import plan
+
+    assert control(fakeqpu_server, "GET", "/simulations").json() == []
+    entry = {"where": "pub 0", "method": "mps_trajectories", "qubits": 127, "predicted_seconds": 9.5}
+    with plan.simulating(plan.SimulationPolicy(job_id="d0job")), plan.under_way(entry):
+        (listed,) = control(fakeqpu_server, "GET", "/simulations").json()
+    assert listed["job"] == "d0job" and listed["method"] == "mps_trajectories" and listed["qubits"] == 127
+    assert listed["elapsed_seconds"] >= 0
+    assert control(fakeqpu_server, "GET", "/simulations").json() == []

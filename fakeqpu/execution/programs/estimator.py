@@ -9,7 +9,7 @@ from fakeqpu.execution.encoding import estimator_result_text
 from fakeqpu.execution.prepared import PreparedJob
 from fakeqpu.execution.programs.common import Run, finish_body, pub_job, pubs_problem
 from fakeqpu.execution.pubs import estimator_pubs
-from fakeqpu.execution.simulation.estimator import run_estimator
+from fakeqpu.execution.simulation.estimator import check_exact_estimator, run_estimator
 
 
 class EstimatorProgram:
@@ -27,6 +27,10 @@ class EstimatorProgram:
             seed = options.seed_estimator
         estimated = run_estimator(prepared.pubs, options, prepared.backend_name, seed)
         return finish_body(prepared, estimator_result_text(estimated, options))
+
+    def exact_problem(self, prepared: PreparedJob) -> None:
+        """Raise the job's failure when the exact-only policy cannot sample it exactly in budget."""
+        check_exact_estimator(prepared.pubs, prepared.options, prepared.backend_name)
 
 
 def _run_of(task: Any) -> Run:

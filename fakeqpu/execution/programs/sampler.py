@@ -9,7 +9,7 @@ from fakeqpu.execution.encoding import sampler_result_text
 from fakeqpu.execution.prepared import PreparedJob
 from fakeqpu.execution.programs.common import Run, finish_body, pub_job, pubs_problem
 from fakeqpu.execution.pubs import sampler_pubs
-from fakeqpu.execution.simulation.sampler import run_sampler
+from fakeqpu.execution.simulation.sampler import check_exact_sampler, run_sampler
 
 
 class SamplerProgram:
@@ -25,6 +25,10 @@ class SamplerProgram:
             seed = options.seed_simulator
         text = sampler_result_text(run_sampler(prepared.pubs, prepared.backend_name, seed), start, stop)
         return finish_body(prepared, text, [pub.circuit for pub in prepared.pubs])
+
+    def exact_problem(self, prepared: PreparedJob) -> None:
+        """Raise the job's failure when the exact-only policy cannot sample it exactly in budget."""
+        check_exact_sampler(prepared.pubs, prepared.backend_name)
 
 
 def _run_of(pub: Any) -> Run:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -74,6 +74,8 @@ def run_estimator(
         plans.append(pub_plan)
     experiments = [experiment for pub_plan in plans for experiment in pub_plan.experiments]
     started = time.perf_counter()
+    with plan.simulating(chosen) as sampled:  # the sampling ladder's reports, folded into each PUB's
+        outcomes = iter(sample(experiments, seed))
     outcomes = iter(sample(experiments, seed))
     sampling_seconds = time.perf_counter() - started
     measured_total = sum(p.choice.measured_seconds for p in plans) or 1.0
@@ -86,8 +88,23 @@ def run_estimator(
         seconds += sampling_seconds * pub_plan.choice.measured_seconds / measured_total
         rng = np.random.default_rng(np.random.SeedSequence([seed % 2**64, index, _SHOT_NOISE_STREAM]))
         results.append(_pub_data(task, pub_plan, bits, propagated, rng, options, backend_name))
-        plan.report(ladder.method_report(pub_plan.choice, propagated, seconds, f"pub {index}"))
+        where = f"pub {index}"
+        report = ladder.method_report(pub_plan.choice, propagated, seconds, where)
+        plan.report(_with_sampling(report, [entry for entry in sampled if entry.where == where]))
     return results
+
+
+def _with_sampling(report: plan.MethodReport, sampled: Sequence[plan.MethodReport]) -> plan.MethodReport:
+    """A PUB's report with how its measured bases were sampled (the sampling ladder's methods)."""
+    if not sampled:
+        return report
+    details = dict(report.details)
+    details["sampled_with"] = ",".join(sorted({entry.method for entry in sampled}))
+    for entry in sampled:
+        for key in ("trajectories", "bond_dimension", "truncation_error"):
+            if key in entry.details:
+                details[key] = entry.details[key]
+    return replace(report, exact=report.exact and all(entry.exact for entry in sampled), details=details)
 
 
 def _plan(task: EstimatorTask, backend_name: str, shots: int, share: float, index: int) -> _Plan:
@@ -110,7 +127,11 @@ def _plan(task: EstimatorTask, backend_name: str, shots: int, share: float, inde
         operations = physical_operations(basis_circuit, measured.qubits)
         simulator = noise.simulator(backend_name, measured.qubits, operations)
         sets = bindings(pub, basis_circuit.parameters)
-        experiments.append(Experiment(basis_circuit, sets, simulator, (measured.qubits, operations), shots))
+        experiments.append(
+            Experiment(
+                basis_circuit, sets, simulator, (measured.qubits, operations), shots, label=f"pub {index}"
+            )
+        )
     measured_bases = [measured.basis for measured in choice.measured]
     return _Plan(observables, choice.group_of_measured, measured_bases, experiments, choice)
 
@@ -296,3 +317,17 @@ def _randomizations(options: JobOptions, shots: int) -> tuple[int, int] | None:
 def _executed_shots(options: JobOptions, shots: int) -> int:
     randomizations = _randomizations(options, shots)
     return shots if randomizations is None else randomizations[0] * randomizations[1]
+
+
+def check_exact_estimator(tasks: Sequence[EstimatorTask], options: JobOptions, backend_name: str) -> None:
+    """Fail (`plan.not_exact`) when the current exact-only policy cannot sample every basis exactly."""
+    from fakeqpu.execution.simulation.simulate import check_exact
+
+    experiments = []
+    remaining = plan.policy().budget_seconds
+    for index, task in enumerate(tasks):
+        share = remaining / (len(tasks) - index)
+        pub_plan = _plan(task, backend_name, _executed_shots(options, task.shots), share, index)
+        remaining = max(0.0, remaining - pub_plan.choice.predicted_seconds)
+        experiments.extend(pub_plan.experiments)
+    check_exact(experiments)

@@ -25,8 +25,8 @@ from qiskit.quantum_info import Pauli
 
 from fakeqpu.execution.simulation import pauli_propagation as pp
 from fakeqpu.execution.simulation import plan
+from fakeqpu.execution.simulation.ladder import looks_clifford as _looks_clifford
 from fakeqpu.execution.simulation.light_cone import Ops, cone, cone_positions, light_cone, operations_of
-from fakeqpu.execution.simulation.simulate import _looks_clifford
 
 PauliKey = tuple[tuple[int, str], ...]
 

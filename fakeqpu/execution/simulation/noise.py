@@ -16,7 +16,7 @@ is left out of these wide models.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -48,6 +48,38 @@ _lock = threading.Lock()
 _simulators: dict[NoiseKey, Any] = {}
 _channels: dict[NoiseKey, tuple[dict[str, list[Any]], Any]] = {}
 _stats = CacheStats()
+_keys: dict[int, NoiseKey] = {}  # id(simulator) -> the key it was built for (simulators live forever)
+_trajectory_noise: dict[NoiseKey, TrajectoryNoise] = {}
+
+
+@dataclass(frozen=True)
+class TrajectoryNoise:
+    """The noise of `simulator(...)` for sampling by explicit noise trajectories.
+
+    `channels` maps (name, compact qargs) to the Pauli-twirled gate error: its Pauli labels
+    (`pauli_basis` order, identity first) and their cumulative probabilities. `readout` is an
+    AerSimulator carrying only the readout errors, which keeps Aer's measurement sampling (one final
+    state, every shot drawn from it).
+    """
+
+    channels: dict[tuple[str, tuple[int, ...]], tuple[list[str], Any]]
+    readout: Any
+    readout_errors: list[tuple[int, Any]] = field(default_factory=list)
+    _relabelled: dict[tuple[int, ...], Any] = field(default_factory=dict)
+
+    def readout_for(self, order: tuple[int, ...]) -> Any:
+        """`readout` for the circuit with qubit q moved to `order[q]`."""
+        if not order:
+            return self.readout
+        with _lock:
+            cached = self._relabelled.get(order)
+            if cached is None:
+                model = NoiseModel()
+                for qubit, error in self.readout_errors:
+                    model.add_readout_error(error, [order[qubit]])
+                cached = AerSimulator(noise_model=_SerialisedOnce(model), max_parallel_threads=0)
+                self._relabelled[order] = cached
+            return cached
 
 
 def backend_target(backend_name: str) -> Target:
@@ -56,23 +88,75 @@ def backend_target(backend_name: str) -> Target:
 
 
 def simulator(backend_name: str, qubits: tuple[int, ...], operations: frozenset[Operation]) -> Any:
-    """An AerSimulator carrying the noise of `operations` on `qubits`, renumbered 0..k-1."""
+    """An AerSimulator carrying the noise of `operations` on `qubits`, renumbered 0..k-1.
+
+    Wide models are built on first use: a job sampled by noise trajectories (`trajectory_noise`)
+    never needs one."""
     key: NoiseKey = (backend_name, qubits, operations)
     with _lock:
         cached = _simulators.get(key)
         if cached is not None:
             _stats.hits += 1
             return cached
-        target = compact_target(backend_target(backend_name), qubits, operations)
-        if len(qubits) <= _EXACT_MAX_QUBITS:
-            model = _SerialisedOnce(NoiseModel.from_backend(_CompactBackend(target)))
-        else:
-            model = _SerialisedOnce(_pauli_twirled_model(target))
-        threads = 1 if len(qubits) <= _SINGLE_THREAD_MAX_QUBITS else 0
-        built = AerSimulator(noise_model=model, max_parallel_threads=threads)
+        built: Any = _build(key) if len(qubits) <= _EXACT_MAX_QUBITS else _Lazy(key)
         _simulators[key] = built
+        _keys[id(built)] = key
         _stats.builds += 1
         return built
+
+
+def _build(key: NoiseKey) -> Any:
+    backend_name, qubits, operations = key
+    target = compact_target(backend_target(backend_name), qubits, operations)
+    if len(qubits) <= _EXACT_MAX_QUBITS:
+        model = _SerialisedOnce(NoiseModel.from_backend(_CompactBackend(target)))
+    else:
+        model = _SerialisedOnce(_pauli_twirled_model(target))
+    threads = 1 if len(qubits) <= _SINGLE_THREAD_MAX_QUBITS else 0
+    return AerSimulator(noise_model=model, max_parallel_threads=threads)
+
+
+class _Lazy:
+    """An AerSimulator built on first use of any of its attributes."""
+
+    def __init__(self, key: NoiseKey) -> None:
+        self._key = key
+        self._built: Any = None
+        self._build_lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        with self._build_lock:
+            if self._built is None:
+                self._built = _build(self._key)
+        return getattr(self._built, name)
+
+
+def trajectory_noise(built: Any) -> TrajectoryNoise | None:
+    """The trajectory form of the noise a `simulator(...)` carries; None for a simulator built elsewhere."""
+    from fakeqpu.execution.simulation.twirl import pauli_probabilities, twirled_fidelities
+
+    with _lock:
+        key = _keys.get(id(built))
+        if key is None:
+            return None
+        cached = _trajectory_noise.get(key)
+        if cached is not None:
+            return cached
+        backend_name, qubits, operations = key
+        target = compact_target(backend_target(backend_name), qubits, operations)
+        channels: dict[tuple[str, tuple[int, ...]], tuple[list[str], Any]] = {}
+        for name, qargs, fidelities in twirled_fidelities(target):
+            labels, probabilities = pauli_probabilities(fidelities, len(qargs))
+            channels[(name, qargs)] = (labels, np.cumsum(probabilities))
+        model = NoiseModel()
+        errors = []
+        for qargs, error in basic_device_readout_errors(target=target):
+            model.add_readout_error(error, qargs)
+            errors.append((qargs[0], error))
+        readout = AerSimulator(noise_model=_SerialisedOnce(model), max_parallel_threads=0)
+        made = TrajectoryNoise(channels, readout, errors)
+        _trajectory_noise[key] = made
+        return made
 
 
 def single_qubit_channels(

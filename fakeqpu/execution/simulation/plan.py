@@ -9,6 +9,9 @@ result's metadata under `METADATA_KEY`; the service keeps them on the job's reco
 from __future__ import annotations
 
 import contextvars
+import itertools
+import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -31,6 +34,8 @@ class SimulationPolicy:
     budget_seconds: float = DEFAULT_BUDGET_SECONDS
     mode: str = AUTO
     """`"auto"`: the most faithful method that fits the budget; `"exact"`: fail rather than approximate."""
+    job_id: str = ""
+    """The job simulated, for `running()` and the progress log."""
 
     @property
     def exact_only(self) -> bool:
@@ -97,8 +102,14 @@ def simulating(chosen: SimulationPolicy) -> Iterator[list[MethodReport]]:
 
 
 def metadata_entry() -> dict[str, Any]:
-    """What a program puts in its result metadata under `METADATA_KEY`."""
-    return {"simulation": [entry.as_json() for entry in reports()]}
+    """What a program puts in its result metadata under `METADATA_KEY`: every report but its measured
+    wall `seconds` (the job's record has them), so that the same seed still gives the same result text."""
+    entries = []
+    for entry in reports():
+        as_json = entry.as_json()
+        as_json.pop("seconds", None)
+        entries.append(as_json)
+    return {"simulation": entries}
 
 
 def not_exact(method: str, predicted_seconds: float, where: str = "") -> ExecutionError:
@@ -111,3 +122,34 @@ def not_exact(method: str, predicted_seconds: float, where: str = "") -> Executi
         f"it would need the approximate method {method!r}.",
         'Allow approximation (simulation="auto"), raise simulation_budget, or use fewer/narrower circuits.',
     )
+
+
+# -- what is simulating now (for `GET /_fakeqpu/simulations` and the server's progress lines) ------
+
+_running_lock = threading.Lock()
+_running: dict[int, dict[str, Any]] = {}
+_next_id = itertools.count()
+
+
+def running() -> list[dict[str, Any]]:
+    """The simulations under way in this process: job, part, method, qubits, predicted and elapsed
+    wall seconds."""
+    now = time.monotonic()
+    with _running_lock:
+        entries = [dict(entry) for entry in _running.values()]
+    for entry in entries:
+        entry["elapsed_seconds"] = round(now - entry.pop("_started"), 3)
+    return entries
+
+
+@contextmanager
+def under_way(entry: Mapping[str, Any]) -> Iterator[None]:
+    """List `entry` (plus the job id of the policy) in `running()` while the block runs."""
+    key = next(_next_id)
+    with _running_lock:
+        _running[key] = {"job": policy().job_id, **entry, "_started": time.monotonic()}
+    try:
+        yield
+    finally:
+        with _running_lock:
+            _running.pop(key, None)

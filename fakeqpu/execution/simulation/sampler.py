@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -12,7 +12,7 @@ from qiskit.primitives import BitArray
 
 from fakeqpu.execution.simulation import noise
 from fakeqpu.execution.simulation.cutting import cut, physical_operations
-from fakeqpu.execution.simulation.simulate import Experiment, bindings, sample
+from fakeqpu.execution.simulation.simulate import Experiment, bindings, check_exact, sample
 from fakeqpu.memo import ByIdentity
 
 
@@ -30,11 +30,22 @@ _EXPERIMENTS: ByIdentity[Experiment] = ByIdentity(64)
 
 
 def run_sampler(pubs: Sequence[Any], backend_name: str, seed: int) -> list[SamplerPubData]:
-    experiments = [_cached_experiment(pub, backend_name) for pub in pubs]
+    experiments = _labelled(pubs, backend_name)
     outcomes = sample(experiments, seed)
     return [
         _pub_data(pub, experiment, bits)
         for pub, experiment, bits in zip(pubs, experiments, outcomes, strict=True)
+    ]
+
+
+def check_exact_sampler(pubs: Sequence[Any], backend_name: str) -> None:
+    """Fail (`plan.not_exact`) when the current exact-only policy cannot sample every pub exactly."""
+    check_exact(_labelled(pubs, backend_name))
+
+
+def _labelled(pubs: Sequence[Any], backend_name: str) -> list[Experiment]:
+    return [
+        replace(_cached_experiment(pub, backend_name), label=f"pub {index}") for index, pub in enumerate(pubs)
     ]
 
 

@@ -28,6 +28,12 @@ _TO_PROBABILITIES: NDArray[np.float64] = (
 
 def twirled_gate_errors(target: Target) -> Iterator[tuple[str, tuple[int, ...], QuantumError]]:
     """(name, qargs, Pauli error) for every instruction of `target` with a gate error or duration."""
+    for name, qargs, fidelities in twirled_fidelities(target):
+        yield name, qargs, _pauli_channel(fidelities, len(qargs))
+
+
+def twirled_fidelities(target: Target) -> Iterator[tuple[str, tuple[int, ...], NDArray[np.float64]]]:
+    """(name, qargs, Pauli fidelities) of every instruction of `target` with a gate error or duration."""
     for name in target.operation_names:
         operation = target.operation_from_name(name)
         if name == "measure" or isinstance(operation, type) or target[name] is None:
@@ -38,7 +44,7 @@ def twirled_gate_errors(target: Target) -> Iterator[tuple[str, tuple[int, ...], 
             error = None if not isinstance(operation, Gate) else props.error
             fidelities = pauli_fidelities(target, qargs, props.duration, error)
             if fidelities is not None:
-                yield name, qargs, _pauli_channel(fidelities, len(qargs))
+                yield name, qargs, fidelities
 
 
 def pauli_fidelities(
@@ -75,13 +81,21 @@ def _relaxation_fidelities(target: Target, qubit: int, duration: float | None) -
 
 
 def _pauli_channel(fidelities: NDArray[np.float64], num_qubits: int) -> QuantumError:
+    labels, probabilities = pauli_probabilities(fidelities, num_qubits)
+    return pauli_error([(label, float(p)) for label, p in zip(labels, probabilities, strict=True) if p > 0])
+
+
+def pauli_probabilities(
+    fidelities: NDArray[np.float64], num_qubits: int
+) -> tuple[list[str], NDArray[np.float64]]:
+    """The Pauli channel of these fidelities: its labels (`pauli_basis` order, identity first) and
+    the probability of each."""
     transform: NDArray[np.float64] = np.ones((1, 1))
     for _ in range(num_qubits):
         transform = _kron(transform, _TO_PROBABILITIES)
     probabilities = np.clip(transform @ fidelities, 0.0, None)
     probabilities /= probabilities.sum()
-    labels = pauli_basis(num_qubits).to_labels()
-    return pauli_error([(label, float(p)) for label, p in zip(labels, probabilities, strict=True) if p > 0])
+    return pauli_basis(num_qubits).to_labels(), probabilities
 
 
 def _kron(left: NDArray[np.float64], right: NDArray[np.float64]) -> NDArray[np.float64]:
