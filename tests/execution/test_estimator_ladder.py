@@ -29,9 +29,9 @@ def _run(
     params: dict[str, Any], budget: float, mode: str = plan.AUTO, seed: int = 7
 ) -> tuple[Any, list[Any]]:
     prepared = execution.prepare("estimator", params, BACKEND)
-    with plan.simulating(plan.SimulationPolicy(budget_seconds=budget, mode=mode)) as reports:
-        text = execution.run(prepared, seed=seed, start=START, stop=STOP)
-    return json.loads(text, cls=RuntimeDecoder), list(reports)
+    policy = plan.SimulationPolicy(budget_seconds=budget, mode=mode)
+    text, reports = execution.run_reported(prepared, seed=seed, start=START, stop=STOP, policy=policy)
+    return json.loads(text, cls=RuntimeDecoder), [plan.MethodReport(**report) for report in reports]
 
 
 @pytest.fixture(scope="module")

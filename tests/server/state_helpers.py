@@ -84,7 +84,12 @@ class Rest:
         return [job["id"] for job in self.call("GET", "/jobs").json()["jobs"]]
 
     def state(self) -> tuple[Any, ...]:
-        """Everything the account shows: jobs, sessions, the timeline and the clock (control API)."""
-        return tuple(
-            self.control("GET", path).text for path in ("/jobs", "/sessions", "/timeline.txt", "/now")
+        """Everything the account shows: jobs, sessions, the timeline and the clock (control API).
+
+        A job's `simulation` reports are left out: they say how this process computed the result (with
+        its wall seconds), and a restarted fake fills them again when the result is next read."""
+        jobs = [{**job, "simulation": None} for job in self.control("GET", "/jobs").json()]
+        return (
+            json.dumps(jobs, sort_keys=True),
+            *(self.control("GET", path).text for path in ("/sessions", "/timeline.txt", "/now")),
         )

@@ -191,9 +191,11 @@ def run_components(
             )
         )
         on_aer.append(component)
-    for component, bits in zip(on_aer, sample(experiments, seed), strict=True):
+    with plan.simulating(plan.policy()) as sampled:  # the sampling ladder's reports, folded into this one
+        sampled_bits = sample(experiments, seed)
+    for component, bits in zip(on_aer, sampled_bits, strict=True):
         out[:, :, list(component.clbits)] = bits
-    plan.report(_report(item, choices, where, time.perf_counter() - started))
+    plan.report(plan.with_sampling(_report(item, choices, where, time.perf_counter() - started), sampled))
     return out
 
 

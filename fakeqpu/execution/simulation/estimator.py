@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -76,7 +76,6 @@ def run_estimator(
     started = time.perf_counter()
     with plan.simulating(chosen) as sampled:  # the sampling ladder's reports, folded into each PUB's
         outcomes = iter(sample(experiments, seed))
-    outcomes = iter(sample(experiments, seed))
     sampling_seconds = time.perf_counter() - started
     measured_total = sum(p.choice.measured_seconds for p in plans) or 1.0
     results = []
@@ -90,21 +89,8 @@ def run_estimator(
         results.append(_pub_data(task, pub_plan, bits, propagated, rng, options, backend_name))
         where = f"pub {index}"
         report = ladder.method_report(pub_plan.choice, propagated, seconds, where)
-        plan.report(_with_sampling(report, [entry for entry in sampled if entry.where == where]))
+        plan.report(plan.with_sampling(report, [entry for entry in sampled if entry.where == where]))
     return results
-
-
-def _with_sampling(report: plan.MethodReport, sampled: Sequence[plan.MethodReport]) -> plan.MethodReport:
-    """A PUB's report with how its measured bases were sampled (the sampling ladder's methods)."""
-    if not sampled:
-        return report
-    details = dict(report.details)
-    details["sampled_with"] = ",".join(sorted({entry.method for entry in sampled}))
-    for entry in sampled:
-        for key in ("trajectories", "bond_dimension", "truncation_error"):
-            if key in entry.details:
-                details[key] = entry.details[key]
-    return replace(report, exact=report.exact and all(entry.exact for entry in sampled), details=details)
 
 
 def _plan(task: EstimatorTask, backend_name: str, shots: int, share: float, index: int) -> _Plan:

@@ -12,9 +12,9 @@ import contextvars
 import itertools
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from fakeqpu.execution.errors import SYSTEM_LIMITS, ExecutionError
@@ -99,6 +99,20 @@ def simulating(chosen: SimulationPolicy) -> Iterator[list[MethodReport]]:
     finally:
         _REPORTS.reset(reports_token)
         _POLICY.reset(policy_token)
+
+
+def with_sampling(entry: MethodReport, sampled: Sequence[MethodReport]) -> MethodReport:
+    """`entry` (a program's report of one part of a job) with what the sampling ladder did for it:
+    which methods sampled it, whether they were exact, and their approximation."""
+    if not sampled:
+        return entry
+    details = dict(entry.details)
+    details["sampled_with"] = ",".join(sorted({part.method for part in sampled}))
+    for part in sampled:
+        for key in ("trajectories", "bond_dimension", "truncation_error"):
+            if key in part.details:
+                details[key] = part.details[key]
+    return replace(entry, exact=entry.exact and all(part.exact for part in sampled), details=details)
 
 
 def metadata_entry() -> dict[str, Any]:
