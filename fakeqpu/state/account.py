@@ -372,14 +372,18 @@ def _to_json(name: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
     for key, value in arguments.items():
         if isinstance(value, datetime):
             out[key] = {"$datetime": value.isoformat()}
-        elif value is None or isinstance(value, bool | int | float | str):
-            out[key] = value
+        elif _plain(value) or (isinstance(value, list | tuple) and all(_plain(item) for item in value)):
+            out[key] = list(value) if isinstance(value, tuple) else value
         else:
             raise StateDirError(
                 f"{name}({key}={value!r}): a state dir keeps only JSON values (numbers, strings, "
-                "datetimes), as a restart replays the call; a Python callable cannot be kept"
+                "datetimes, lists of them), as a restart replays the call; a Python callable cannot be kept"
             )
     return out
+
+
+def _plain(value: Any) -> bool:
+    return value is None or isinstance(value, bool | int | float | str)
 
 
 def _from_json(arguments: Mapping[str, Any]) -> dict[str, Any]:

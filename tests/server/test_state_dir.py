@@ -114,6 +114,17 @@ def test_mock_runtime_keeps_its_state_in_process(tmp_path):
         assert again.result()[0].data.meas.get_counts() == counts
 
 
+def test_an_accounts_history_survives_a_restart(tmp_path):
+    with fakeqpu.mock_runtime(state_dir=tmp_path, seed=5, start=START, backends=["ibm_torino"]) as fake:
+        made = fake.add_history(jobs=3, sessions=1, jobs_per_session=2)
+        records = _seen(fake)
+    assert len(made["jobs"]) == 5 and len(records) == 5
+    with fakeqpu.mock_runtime(state_dir=tmp_path) as fake:
+        assert _seen(fake) == records  # the control was recorded and replayed: same ids, same times
+        listed = {job.job_id() for job in fake.service().jobs(limit=10)}
+        assert set(made["jobs"]) <= listed
+
+
 def test_the_options_it_was_made_with_apply_and_others_are_refused(tmp_path):
     _serve(tmp_path, seed=7, plan="open", backends="ibm_torino").stop()
     with pytest.raises(StateDirError, match=r"seed=8 \(recorded: 7\)"):
