@@ -252,7 +252,9 @@ def run_one(name: str, local: bool) -> dict[str, Any]:
             for r in records
             for entry in (r.simulation or ())
         ]
-        out["metadata_methods"] = len((metadata.get("fakeqpu") or {}).get("simulation", []))
+        # the executor's result model keeps no extra metadata key (its reports are on the job record)
+        fakeqpu_key = metadata.get("fakeqpu") if isinstance(metadata, dict) else None
+        out["metadata_methods"] = len((fakeqpu_key or {}).get("simulation", []))
         del job
     return out
 
