@@ -170,8 +170,36 @@ def intercept() -> None:
         _state["interceptor"] = None  # being made: the imports below trigger this again
         from fakeqpu.transports.inprocess import Interceptor
 
-        _state["interceptor"] = interceptor = Interceptor(forward)
+        _state["interceptor"] = interceptor = Interceptor(forward, also=_derived_service)
         interceptor.start()
+
+
+# The IBM Cloud services a client derives from its runtime URL as `<service>.<the URL's host>`.
+_DERIVED_SERVICES = ("iam", "api.global-search-tagging", "globalcatalog", "resource-controller")
+
+
+def _derived_ibm_url(url: str) -> str | None:
+    """The IBM URL of a service URL derived from the runtime URL, or None. Clients before 0.50 ignore
+    `IAM_URL` and the like and call `<service>.<runtime host>` (without its port): here that host is
+    the run's server's, so such a URL is IBM's service at `<service>.cloud.ibm.com`."""
+    connection = fake()
+    if connection is None:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    suffix = f".{urlsplit(connection.url).hostname}"
+    host = parts.hostname or ""
+    if not host.endswith(suffix) or host[: -len(suffix)] not in _DERIVED_SERVICES:
+        return None
+    query = f"?{parts.query}" if parts.query else ""
+    return f"https://{host[: -len(suffix)]}.cloud.ibm.com{parts.path}{query}"
+
+
+def _derived_service(url: str) -> bool:
+    """Whether `url` is such a derived service URL (the interceptor answers it too)."""
+    return _derived_ibm_url(url) is not None
 
 
 def on_the_fakes_clock() -> SharedClock | None:
@@ -205,10 +233,11 @@ def forward(request: Request) -> Response:
     if connection is None:
         return Response.raising(ConnectionError("fakeqpu run: no FAKEQPU_URL in this process's environment"))
     clock = on_the_fakes_clock()
+    url = _derived_ibm_url(request.url) or request.url
     headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
     headers[NOW_HEADER] = "?"
     try:
-        status, answer_headers, body = connection.request(request.method, request.url, request.body, headers)
+        status, answer_headers, body = connection.request(request.method, url, request.body, headers)
     except OSError as error:
         failed = f"fakeqpu run: the fake at {connection.url} did not answer ({error})"
         return Response.raising(ConnectionError(failed))

@@ -70,9 +70,17 @@ class Interceptor:
     `last_resort=True` (the real-IBM guard) answers only while no other interceptor is started.
     """
 
-    def __init__(self, handler: Handler, *, last_resort: bool = False) -> None:
+    def __init__(
+        self,
+        handler: Handler,
+        *,
+        last_resort: bool = False,
+        also: Callable[[str], bool] | None = None,
+    ) -> None:
         self._handler = handler
         self._last_resort = last_resort
+        self.also = also
+        """URLs beyond IBM's hosts that this interceptor answers too (a `fakeqpu run` child's)."""
 
     @property
     def active(self) -> bool:
@@ -134,7 +142,9 @@ def _hint(url: str) -> str | None:
 
 def _answering(url: Any) -> Interceptor | None:
     if not ibm_url(url if isinstance(url, str | bytes) else str(url)):
-        return None
+        text = url.decode(errors="replace") if isinstance(url, bytes) else str(url)
+        also = _STACK[-1].also if _STACK else None
+        return _STACK[-1] if also is not None and also(text) else None
     if _STACK:
         return _STACK[-1]
     return _LAST_RESORT[-1] if _LAST_RESORT else None

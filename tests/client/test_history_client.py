@@ -107,6 +107,7 @@ def test_add_history_during_a_test_goes_behind_the_tests_own_jobs(
     assert created == sorted(created, reverse=True) and len(created) == 9 and len(more["jobs"]) == 2
 
 
+@pytest.mark.min_client("0.41", reason="0.40's service.usage() is for the retired ibm_quantum channel only")
 @pytest.mark.fakeqpu(seed=5, history={"jobs": 10, "days": 7})
 def test_a_recent_past_counts_in_the_usage_window(fake_service):
     usage = fake_service.usage()
