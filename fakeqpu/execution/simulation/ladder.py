@@ -235,27 +235,11 @@ def _approximate(s: CircuitStats, shots: int, sets: int, budget: float) -> Choic
     if s.clifford:
         once = s.operations * s.qubits * _STABILIZER_NOISY / 4 + build
         sample = shots * _STABILIZER_SAMPLE * s.qubits**2
-        k = _trajectories(once * sets, sample * sets, shots, budget)
-        return Choice(
-            "stabilizer_trajectories",
-            "stabilizer",
-            False,
-            _RUN_OVERHEAD + sets * (k * once + sample),
-            trajectories=k,
-            details={"noise": "pauli_twirled"},
-        )
+        return _trajectory_choice("stabilizer", once, sample, sets, shots, budget)
     if s.qubits <= STATEVECTOR_MAX_QUBITS:
         once = _STATEVECTOR * s.operations * 2.0**s.qubits + build
         sample = shots * s.qubits * 1e-7
-        k = _trajectories(once * sets, sample * sets, shots, budget)
-        return Choice(
-            "statevector_trajectories",
-            "statevector",
-            False,
-            _RUN_OVERHEAD + sets * (k * once + sample),
-            trajectories=k,
-            details={"noise": "pauli_twirled"},
-        )
+        return _trajectory_choice("statevector", once, sample, sets, shots, budget)
 
     ordered = replace(s, bond_log2=s.ordered_bond_log2, swap_weight=s.ordered_swap_weight) if s.order else s
 
@@ -321,3 +305,18 @@ def looks_clifford(circuit: QuantumCircuit) -> bool:
         if abs(quarter_turns - round(quarter_turns)) > 1e-9:
             return False
     return True
+
+
+def _trajectory_choice(
+    aer_method: str, once: float, sample: float, sets: int, shots: int, budget: float
+) -> Choice:
+    """K noise trajectories on `aer_method`, as many as fit: `once` per trajectory, `sample` per set."""
+    k = _trajectories(once * sets, sample * sets, shots, budget)
+    return Choice(
+        f"{aer_method}_trajectories",
+        aer_method,
+        False,
+        _RUN_OVERHEAD + sets * (k * once + sample),
+        trajectories=k,
+        details={"noise": "pauli_twirled"},
+    )
